@@ -1,0 +1,166 @@
+/**
+ * Every setting Switchyard reads, declared once: environment variable, CLI flag, default and
+ * description. The README's configuration table is checked against this list by a test.
+ */
+export const ROLES = ['ingest', 'worker', 'control'] as const
+export type Role = (typeof ROLES)[number]
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface SettingSpec<T> {
+  readonly env: string
+  readonly flag: string
+  readonly default: T
+  readonly description: string
+  /** Turns the raw text into the value, or throws `Error` with a message that states the rule. */
+  parse(raw: string): T
+}
+
+const setting = <T>(spec: SettingSpec<T>): SettingSpec<T> => Object.freeze(spec)
+
+const text = (raw: string): string => raw
+
+const port = (raw: string): number => {
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n > 65535) throw new Error('must be a port number from 0 to 65535')
+  return n
+}
+
+const positiveInt = (raw: string): number => {
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || !Number.isSafeInteger(n)) throw new Error('must be a whole number above 0')
+  return n
+}
+
+const oneOf =
+  <T extends string>(allowed: readonly T[]) =>
+  (raw: string): T => {
+    if (!(allowed as readonly string[]).includes(raw)) throw new Error(`must be one of ${allowed.join(', ')}`)
+    return raw as T
+  }
+
+const roles = (raw: string): Role[] => {
+  const list = raw
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean)
+  if (list.length === 0) throw new Error(`must name at least one of ${ROLES.join(', ')}`)
+  const parseRole = oneOf(ROLES)
+  return [...new Set(list.map(parseRole))]
+}
+
+const databaseUrl = (raw: string): string | undefined => {
+  if (raw === '') return undefined
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('must start with postgres:// (leave unset for SQLite)')
+  return raw
+}
+
+const streamUrl = (raw: string): string | undefined => {
+  if (raw === '') return undefined
+  if (!/^nats:\/\//.test(raw)) throw new Error('must start with nats:// (leave unset for the embedded stream)')
+  return raw
+}
+
+const bootstrapToken = (raw: string): string | undefined => {
+  if (raw === '') return undefined
+  if (raw.length < 20) throw new Error('must be at least 20 characters long')
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw new Error('must be printable ASCII without spaces')
+  return raw
+}
+
+const optionalText = (raw: string): string | undefined => (raw === '' ? undefined : raw)
+
+export const SETTINGS = {
+  dataDir: setting({
+    env: 'SWITCHYARD_DATA_DIR',
+    flag: 'data-dir',
+    default: './data',
+    description: 'Directory for embedded storage (SQLite, stream, DuckDB) and the generated secret key.',
+    parse: text,
+  }),
+  host: setting({
+    env: 'SWITCHYARD_HOST',
+    flag: 'host',
+    default: '127.0.0.1',
+    description: 'Address both ports listen on. Use 0.0.0.0 to accept connections from other machines.',
+    parse: text,
+  }),
+  ingestPort: setting({
+    env: 'SWITCHYARD_INGEST_PORT',
+    flag: 'ingest-port',
+    default: 8080,
+    description: 'Port of the collector: Tracking API, pixel, analytics.js settings and bundle.',
+    parse: port,
+  }),
+  controlPort: setting({
+    env: 'SWITCHYARD_CONTROL_PORT',
+    flag: 'control-port',
+    default: 8081,
+    description: 'Port of the web app, the Public API (`/api`) and `/metrics`. Keep it off the internet.',
+    parse: port,
+  }),
+  databaseUrl: setting<string | undefined>({
+    env: 'SWITCHYARD_DATABASE_URL',
+    flag: 'database-url',
+    default: undefined,
+    description: 'Control-plane database. `postgres://…` selects PostgreSQL; unset means SQLite in the data dir.',
+    parse: databaseUrl,
+  }),
+  streamUrl: setting<string | undefined>({
+    env: 'SWITCHYARD_STREAM_URL',
+    flag: 'stream-url',
+    default: undefined,
+    description: 'Event stream. `nats://…` selects NATS JetStream; unset means the embedded stream.',
+    parse: streamUrl,
+  }),
+  bootstrapToken: setting<string | undefined>({
+    env: 'SWITCHYARD_BOOTSTRAP_TOKEN',
+    flag: 'bootstrap-token',
+    default: undefined,
+    description:
+      "On first start, the secret of the default workspace's owner API token (at least 20 characters). Unset: a random token is printed once.",
+    parse: bootstrapToken,
+  }),
+  secretKey: setting<string | undefined>({
+    env: 'SWITCHYARD_SECRET_KEY',
+    flag: 'secret-key',
+    default: undefined,
+    description:
+      'Key that encrypts stored credentials (any string of 32+ characters). Unset: generated once into `<data dir>/secret.key`.',
+    parse: (raw) => {
+      if (raw !== '' && raw.length < 32) throw new Error('must be at least 32 characters long')
+      return optionalText(raw)
+    },
+  }),
+  roles: setting<Role[]>({
+    env: 'SWITCHYARD_ROLES',
+    flag: 'roles',
+    default: [...ROLES],
+    description: 'Comma-separated roles this process runs: ingest, worker, control.',
+    parse: roles,
+  }),
+  logLevel: setting<LogLevel>({
+    env: 'SWITCHYARD_LOG_LEVEL',
+    flag: 'log-level',
+    default: 'info',
+    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    parse: oneOf(LOG_LEVELS),
+  }),
+  apiRateLimit: setting({
+    env: 'SWITCHYARD_API_RATE_LIMIT',
+    flag: 'api-rate-limit',
+    default: 3000,
+    description: 'Public API requests per minute allowed per token (per address before authentication).',
+    parse: positiveInt,
+  }),
+  shutdownTimeoutMs: setting({
+    env: 'SWITCHYARD_SHUTDOWN_TIMEOUT_MS',
+    flag: 'shutdown-timeout-ms',
+    default: 10_000,
+    description: 'How long a stop may wait for in-flight work before the process exits anyway.',
+    parse: positiveInt,
+  }),
+} as const
+
+export type SettingName = keyof typeof SETTINGS

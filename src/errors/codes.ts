@@ -1,0 +1,88 @@
+/**
+ * Every error Switchyard reports carries one of these stable codes. A code is never reused for
+ * another meaning; retired codes stay listed as retired. `docs/errors.md` documents exactly this
+ * list (a test keeps the two in step).
+ *
+ * `type` is the Segment Public API error type written into `{"errors":[{"type": …}]}`.
+ */
+export interface ErrorCodeSpec {
+  readonly status: number
+  readonly type: string
+  readonly summary: string
+}
+
+export const ERROR_CODES = {
+  // configuration (raised at start, before any port opens)
+  SY_CONFIG_INVALID: { status: 500, type: 'config', summary: 'A setting has a value that is not allowed.' },
+
+  // Public API
+  SY_API_AUTH_MISSING: {
+    status: 401,
+    type: 'unauthorized',
+    summary: 'The request has no `Authorization: Bearer <token>` header.',
+  },
+  SY_API_AUTH_INVALID: {
+    status: 401,
+    type: 'unauthorized',
+    summary: 'The bearer token is unknown or has been revoked.',
+  },
+  SY_API_FORBIDDEN: {
+    status: 403,
+    type: 'forbidden',
+    summary: "The token or user is valid but its role doesn't grant this operation.",
+  },
+  SY_API_VALIDATION: {
+    status: 400,
+    type: 'input-validation',
+    summary: 'A field of the request is missing or breaks a rule; `field` names it.',
+  },
+  SY_API_NOT_FOUND: {
+    status: 404,
+    type: 'not-found',
+    summary: 'The resource named in the path does not exist in this workspace.',
+  },
+  SY_API_ROUTE_NOT_FOUND: {
+    status: 404,
+    type: 'not-found',
+    summary: 'No Public API operation has this method and path.',
+  },
+  SY_RESOURCE_CONFLICT: {
+    status: 409,
+    type: 'conflict',
+    summary: 'The change would break a uniqueness rule, such as a duplicate slug.',
+  },
+  SY_API_NOT_ACCEPTABLE: {
+    status: 406,
+    type: 'not-acceptable',
+    summary: 'The `Accept` header asks for a media type or API version Switchyard does not serve.',
+  },
+  SY_API_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    type: 'payload-too-large',
+    summary: 'The request body is larger than the Public API accepts.',
+  },
+  SY_API_RATE_LIMITED: {
+    status: 429,
+    type: 'too-many-requests',
+    summary: 'The token (or address) sent more requests than its per-minute limit; see `Retry-After`.',
+  },
+  SY_API_INTERNAL: {
+    status: 500,
+    type: 'server-error',
+    summary: 'An unexpected failure inside Switchyard; the log line with the same request id has details.',
+  },
+  SY_API_TEST_ERROR: {
+    status: 400,
+    type: 'test-error',
+    summary: 'Raised on purpose by `GET /echo?triggerError=true` so clients can test their error handling.',
+  },
+
+  // HTTP servers in general
+  SY_HTTP_NOT_READY: {
+    status: 503,
+    type: 'unavailable',
+    summary: 'The server is starting, shutting down, or cannot reach its storage.',
+  },
+} as const satisfies Record<string, ErrorCodeSpec>
+
+export type ErrorCode = keyof typeof ERROR_CODES

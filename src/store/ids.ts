@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto'
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/** `length` characters drawn uniformly from the base62 alphabet (rejection sampling, no modulo bias). */
+export function randomBase62(length: number): string {
+  let out = ''
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += BASE62[byte % 62]
+      if (out.length === length) break
+    }
+  }
+  return out
+}
+
+function base62Fixed(n: number, width: number): string {
+  let out = ''
+  for (let i = 0; i < width; i++) {
+    out = BASE62[n % 62] + out
+    n = Math.floor(n / 62)
+  }
+  return out
+}
+
+/**
+ * A 22-character resource id, like Segment's: 7 characters of millisecond time then 15 random ones
+ * (89 bits), so ids sort in creation order and listing needs no sequence column.
+ */
+export function newId(now: number = Date.now()): string {
+  return base62Fixed(now, 7) + randomBase62(15)
+}
+
+/** A source write key: 32 base62 characters. Write keys are public (they ship in web pages). */
+export const newWriteKey = (): string => randomBase62(32)

@@ -1,0 +1,102 @@
+import { newId } from '../ids.ts'
+import { fromBool, toBool, toIso, type DestinationsTable, type Row, type NewRow } from '../schema.ts'
+import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+
+/** A configured destination: one instance of a catalog destination, attached to one source. */
+export interface Destination {
+  id: string
+  workspaceId: string
+  sourceId: string
+  /** The destination definition in the catalog (Segment's "meta id"). */
+  metadataId: string
+  name: string
+  enabled: boolean
+  /** Decrypted settings; credentials live here, encrypted at rest. */
+  settings: Record<string, unknown>
+  createdAt: string
+  updatedAt: string
+}
+
+export type NewDestination = Omit<Destination, 'id' | 'createdAt' | 'updatedAt'>
+export type DestinationPatch = Partial<Pick<Destination, 'name' | 'enabled' | 'settings'>>
+
+export class DestinationRepository {
+  constructor(private readonly ctx: RepositoryContext) {}
+
+  async create(input: NewDestination): Promise<Destination> {
+    const at = nowIso(this.ctx)
+    const row: NewRow<DestinationsTable> = {
+      id: newId(this.ctx.now().getTime()),
+      workspace_id: input.workspaceId,
+      source_id: input.sourceId,
+      metadata_id: input.metadataId,
+      name: input.name,
+      enabled: fromBool(input.enabled),
+      settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(input.settings)),
+      created_at: at,
+      updated_at: at,
+    }
+    await this.ctx.db.insertInto('destinations').values(row).execute()
+    return this.fromRow(row)
+  }
+
+  async get(workspaceId: string, id: string): Promise<Destination | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('destinations')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && this.fromRow(row)
+  }
+
+  async list(workspaceId: string, page: Page, filter: { sourceId?: string } = {}): Promise<PageResult<Destination>> {
+    let query = this.ctx.db.selectFrom('destinations').where('workspace_id', '=', workspaceId)
+    if (filter.sourceId !== undefined) query = query.where('source_id', '=', filter.sourceId)
+    const rows = await query.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute()
+    const { total } = await query
+      .select((eb) => eb.fn.countAll<number | string>().as('total'))
+      .executeTakeFirstOrThrow()
+    return { items: rows.map((r) => this.fromRow(r)), total: Number(total) }
+  }
+
+  async update(workspaceId: string, id: string, patch: DestinationPatch): Promise<Destination | undefined> {
+    await this.ctx.db
+      .updateTable('destinations')
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.enabled !== undefined && { enabled: fromBool(patch.enabled) }),
+        ...(patch.settings !== undefined && {
+          settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(patch.settings)),
+        }),
+        updated_at: nowIso(this.ctx),
+      })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .execute()
+    return this.get(workspaceId, id)
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const result = await this.ctx.db
+      .deleteFrom('destinations')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  }
+
+  private fromRow(r: Row<DestinationsTable>): Destination {
+    return {
+      id: r.id,
+      workspaceId: r.workspace_id,
+      sourceId: r.source_id,
+      metadataId: r.metadata_id,
+      name: r.name,
+      enabled: toBool(r.enabled),
+      settings: JSON.parse(this.ctx.secrets.decrypt(r.settings_encrypted)) as Record<string, unknown>,
+      createdAt: toIso(r.created_at),
+      updatedAt: toIso(r.updated_at),
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { newId } from '../ids.ts'
+import { fromBool, toBool, toIso, type WarehousesTable, type Row, type NewRow } from '../schema.ts'
+import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+
+export interface Warehouse {
+  id: string
+  workspaceId: string
+  /** The warehouse kind in the warehouse catalog (PostgreSQL, DuckDB, …). */
+  metadataId: string
+  name: string
+  enabled: boolean
+  /** Decrypted connection settings; passwords live here, encrypted at rest. */
+  settings: Record<string, unknown>
+  createdAt: string
+  updatedAt: string
+}
+
+export type NewWarehouse = Omit<Warehouse, 'id' | 'createdAt' | 'updatedAt'>
+export type WarehousePatch = Partial<Pick<Warehouse, 'name' | 'enabled' | 'settings'>>
+
+export class WarehouseRepository {
+  constructor(private readonly ctx: RepositoryContext) {}
+
+  async create(input: NewWarehouse): Promise<Warehouse> {
+    const at = nowIso(this.ctx)
+    const row: NewRow<WarehousesTable> = {
+      id: newId(this.ctx.now().getTime()),
+      workspace_id: input.workspaceId,
+      metadata_id: input.metadataId,
+      name: input.name,
+      enabled: fromBool(input.enabled),
+      settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(input.settings)),
+      created_at: at,
+      updated_at: at,
+    }
+    await this.ctx.db.insertInto('warehouses').values(row).execute()
+    return this.fromRow(row)
+  }
+
+  async get(workspaceId: string, id: string): Promise<Warehouse | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('warehouses')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && this.fromRow(row)
+  }
+
+  async list(workspaceId: string, page: Page): Promise<PageResult<Warehouse>> {
+    const query = this.ctx.db.selectFrom('warehouses').where('workspace_id', '=', workspaceId)
+    const rows = await query.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute()
+    const { total } = await query
+      .select((eb) => eb.fn.countAll<number | string>().as('total'))
+      .executeTakeFirstOrThrow()
+    return { items: rows.map((r) => this.fromRow(r)), total: Number(total) }
+  }
+
+  async update(workspaceId: string, id: string, patch: WarehousePatch): Promise<Warehouse | undefined> {
+    await this.ctx.db
+      .updateTable('warehouses')
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.enabled !== undefined && { enabled: fromBool(patch.enabled) }),
+        ...(patch.settings !== undefined && {
+          settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(patch.settings)),
+        }),
+        updated_at: nowIso(this.ctx),
+      })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .execute()
+    return this.get(workspaceId, id)
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const result = await this.ctx.db
+      .deleteFrom('warehouses')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  }
+
+  /** Connects a source to a warehouse; connecting twice is a no-op. */
+  async connectSource(workspaceId: string, warehouseId: string, sourceId: string): Promise<void> {
+    await this.ctx.db
+      .insertInto('warehouse_sources')
+      .values({ warehouse_id: warehouseId, source_id: sourceId, workspace_id: workspaceId, created_at: nowIso(this.ctx) })
+      .onConflict((oc) => oc.columns(['warehouse_id', 'source_id']).doNothing())
+      .execute()
+  }
+
+  async disconnectSource(workspaceId: string, warehouseId: string, sourceId: string): Promise<boolean> {
+    const result = await this.ctx.db
+      .deleteFrom('warehouse_sources')
+      .where('workspace_id', '=', workspaceId)
+      .where('warehouse_id', '=', warehouseId)
+      .where('source_id', '=', sourceId)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  }
+
+  async connectedSourceIds(workspaceId: string, warehouseId: string): Promise<string[]> {
+    const rows = await this.ctx.db
+      .selectFrom('warehouse_sources')
+      .select('source_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('warehouse_id', '=', warehouseId)
+      .orderBy('source_id')
+      .execute()
+    return rows.map((r) => r.source_id)
+  }
+
+  async connectedWarehouseIds(workspaceId: string, sourceId: string): Promise<string[]> {
+    const rows = await this.ctx.db
+      .selectFrom('warehouse_sources')
+      .select('warehouse_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('source_id', '=', sourceId)
+      .orderBy('warehouse_id')
+      .execute()
+    return rows.map((r) => r.warehouse_id)
+  }
+
+  private fromRow(r: Row<WarehousesTable>): Warehouse {
+    return {
+      id: r.id,
+      workspaceId: r.workspace_id,
+      metadataId: r.metadata_id,
+      name: r.name,
+      enabled: toBool(r.enabled),
+      settings: JSON.parse(this.ctx.secrets.decrypt(r.settings_encrypted)) as Record<string, unknown>,
+      createdAt: toIso(r.created_at),
+      updatedAt: toIso(r.updated_at),
+    }
+  }
+}

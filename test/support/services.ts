@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import type { DatabaseTarget } from '../../src/store/index.ts'
+
+/**
+ * Real services for integration tests. When a service is missing the tests that need it skip with
+ * the reason, except under CI=true, where a missing service fails the run.
+ */
+export const IN_CI = process.env.CI === 'true'
+
+export const POSTGRES_ADMIN_URL =
+  process.env.SWITCHYARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** Undefined when PostgreSQL answers; otherwise the reason to skip. Throws under CI=true. */
+export async function postgresUnavailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return undefined
+  } catch (e) {
+    const reason = `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${(e as Error).message}); set SWITCHYARD_TEST_POSTGRES_URL or start it`
+    if (IN_CI) throw new Error(`CI=true and ${reason}`)
+    return reason
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+export interface TestDatabase {
+  readonly target: DatabaseTarget
+  /** A connection URL for PostgreSQL databases (for starting a server process against it). */
+  readonly url?: string
+  drop(): Promise<void>
+}
+
+/** A fresh, empty PostgreSQL database of its own, dropped by `drop()`. */
+export async function createPostgresDatabase(): Promise<TestDatabase> {
+  const name = `switchyard_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(POSTGRES_ADMIN_URL)
+  url.pathname = `/${name}`
+  return {
+    target: { kind: 'postgres', url: url.toString() },
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
+      await c.connect()
+      await c.query(`drop database if exists ${name} with (force)`)
+      await c.end()
+    },
+  }
+}
+
+/** A fresh SQLite database in its own temporary directory, removed by `drop()`. */
+export function createSqliteDatabase(): TestDatabase & { dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-test-'))
+  return {
+    dir,
+    target: { kind: 'sqlite', path: join(dir, 'switchyard.db') },
+    async drop() {
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface DialectCase {
+  readonly name: 'sqlite' | 'postgres'
+  /** Set when the suite must skip this dialect, with the reason. */
+  readonly skip: string | undefined
+  create(): Promise<TestDatabase>
+}
+
+/** The dialects every store test runs against, filterable with SWITCHYARD_TEST_DIALECTS=sqlite,postgres. */
+export async function dialects(): Promise<DialectCase[]> {
+  const wanted = (process.env.SWITCHYARD_TEST_DIALECTS ?? 'sqlite,postgres').split(',')
+  const all: DialectCase[] = [
+    { name: 'sqlite', skip: undefined, create: async () => createSqliteDatabase() },
+    { name: 'postgres', skip: await postgresUnavailable(), create: createPostgresDatabase },
+  ]
+  return all.filter((d) => wanted.includes(d.name))
+}
+
+export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'switchyard-test-'))
