@@ -77,7 +77,18 @@ export const ERROR_CODES = {
     summary: 'Raised on purpose by `GET /echo?triggerError=true` so clients can test their error handling.',
   },
 
-  // HTTP servers in general
+  // HTTP servers in general (outside the Public API)
+  SY_HTTP_BAD_REQUEST: {
+    status: 400,
+    type: 'bad-request',
+    summary: 'The request could not be read (malformed body, wrong content type, too large).',
+  },
+  SY_HTTP_NOT_FOUND: { status: 404, type: 'not-found', summary: 'Nothing is served at this path.' },
+  SY_HTTP_INTERNAL: {
+    status: 500,
+    type: 'server-error',
+    summary: 'An unexpected failure; the log line with the same request id has details.',
+  },
   SY_HTTP_NOT_READY: {
     status: 503,
     type: 'unavailable',

@@ -1,0 +1,24 @@
+import type { Store } from '../store/index.ts'
+import type { Permission, Principal } from './principal.ts'
+import type { ApiVersion } from './versioning.ts'
+
+/** What every Public API route plugin receives. */
+export interface ApiContext {
+  store: Store
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the guard on every Public API request that reaches a handler. */
+    principal: Principal
+    apiVersion: ApiVersion
+  }
+  interface FastifyContextConfig {
+    /** Segment's operation id (`listSources`), for logs and the OpenAPI document. */
+    operation?: string
+    /** What the caller must be granted. Routes without one only need a valid token. */
+    permission?: Permission
+    /** Maturity versions the operation exists in, most stable first. Default: all. */
+    versions?: readonly ApiVersion[]
+  }
+}

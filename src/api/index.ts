@@ -1,0 +1,5 @@
+export { publicApi, type PublicApiOptions } from './plugin.ts'
+export { readPagination, paginationOutput, MAX_PAGE_COUNT, DEFAULT_PAGE_COUNT } from './pagination.ts'
+export { negotiateVersion, type ApiVersion } from './versioning.ts'
+export { RateLimiter, type RateLimitVerdict } from './rate-limit.ts'
+export { isGranted, type Principal, type Permission } from './principal.ts'
