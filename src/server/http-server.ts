@@ -31,6 +31,16 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     forceCloseConnections: 'idle',
   })
 
+  // Once closing starts, answers to in-flight requests end their connection; otherwise a client's
+  // idle keep-alive socket would hold the close open for the whole keep-alive timeout.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
     const labels = { server: options.name, method: request.method, route }
