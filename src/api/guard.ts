@@ -44,7 +44,9 @@ export function createGuard(options: GuardOptions) {
       throw new SwitchyardError(
         'SY_API_RATE_LIMITED',
         `Rate limit of ${verdict.limit} requests per minute reached; retry in ${verdict.msBeforeNext} ms`,
-        { data: { msBeforeNext: verdict.msBeforeNext, remainingPoints: 0, consumedPoints: verdict.consumed } },
+        {
+          data: { msBeforeNext: verdict.msBeforeNext, remainingPoints: 0, consumedPoints: verdict.consumed },
+        },
       )
     }
     if (authFailure) throw authFailure
@@ -63,16 +65,24 @@ export function createGuard(options: GuardOptions) {
 async function authenticate(request: FastifyRequest, store: Store): Promise<SwitchyardError | undefined> {
   const header = request.headers.authorization
   if (!header) {
-    return new SwitchyardError('SY_API_AUTH_MISSING', 'Send the API token as "Authorization: Bearer <token>"', {
-      field: 'Authorization',
-    })
+    return new SwitchyardError(
+      'SY_API_AUTH_MISSING',
+      'Send the API token as "Authorization: Bearer <token>"',
+      {
+        field: 'Authorization',
+      },
+    )
   }
   const secret = BEARER.exec(header)?.[1]
   const token = secret ? await store.tokens.authenticate(secret) : undefined
   if (!token) {
-    return new SwitchyardError('SY_API_AUTH_INVALID', 'The API token is not valid: unknown, malformed or revoked', {
-      field: 'Authorization',
-    })
+    return new SwitchyardError(
+      'SY_API_AUTH_INVALID',
+      'The API token is not valid: unknown, malformed or revoked',
+      {
+        field: 'Authorization',
+      },
+    )
   }
   const principal: Principal = {
     kind: 'token',

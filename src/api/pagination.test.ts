@@ -6,8 +6,14 @@ import { paginationOutput, readPagination } from './pagination.ts'
 const reads: [query: Record<string, unknown>, expected: { offset: number; count: number }][] = [
   [{}, { offset: 0, count: 200 }],
   [{ 'pagination[count]': '10' }, { offset: 0, count: 10 }],
-  [{ 'pagination[count]': '10', 'pagination[cursor]': 'MjA=' }, { offset: 20, count: 10 }],
-  [{ 'pagination.count': '3', 'pagination.cursor': 'Mw==' }, { offset: 3, count: 3 }],
+  [
+    { 'pagination[count]': '10', 'pagination[cursor]': 'MjA=' },
+    { offset: 20, count: 10 },
+  ],
+  [
+    { 'pagination.count': '3', 'pagination.cursor': 'Mw==' },
+    { offset: 3, count: 3 },
+  ],
   [{ pagination: { count: 1000, cursor: 'MA==' } }, { offset: 0, count: 1000 }],
   [{ 'pagination[cursor]': '' }, { offset: 0, count: 200 }],
 ]

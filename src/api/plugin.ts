@@ -36,7 +36,10 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     }),
   )
   app.setNotFoundHandler(async (request) => {
-    throw new SwitchyardError('SY_API_ROUTE_NOT_FOUND', `No Public API operation ${request.method} ${request.url}`)
+    throw new SwitchyardError(
+      'SY_API_ROUTE_NOT_FOUND',
+      `No Public API operation ${request.method} ${request.url}`,
+    )
   })
 
   await app.register(workspaceRoutes, context)
@@ -44,4 +47,3 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(catalogRoutes)
   await app.register(sourceRoutes, context)
 }
-

@@ -21,7 +21,9 @@ export function checkSlug(slug: string, field = 'slug'): string {
 export function checkName(name: string, field = 'name'): string {
   const trimmed = name.trim()
   if (trimmed.length === 0 || trimmed.length > 200) {
-    throw new SwitchyardError('SY_API_VALIDATION', `${field} must be 1 to 200 characters, not only spaces`, { field })
+    throw new SwitchyardError('SY_API_VALIDATION', `${field} must be 1 to 200 characters, not only spaces`, {
+      field,
+    })
   }
   return trimmed
 }

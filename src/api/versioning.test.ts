@@ -5,7 +5,12 @@ import { ALL_VERSIONS, negotiateVersion, type ApiVersion } from './versioning.ts
 
 const ALPHA_ONLY: ApiVersion[] = ['v1alpha']
 
-const cases: [accept: string | undefined, available: readonly ApiVersion[], version: ApiVersion, contentType: string][] = [
+const cases: [
+  accept: string | undefined,
+  available: readonly ApiVersion[],
+  version: ApiVersion,
+  contentType: string,
+][] = [
   [undefined, ALL_VERSIONS, 'v1', 'application/json'],
   ['', ALL_VERSIONS, 'v1', 'application/json'],
   ['application/json', ALL_VERSIONS, 'v1', 'application/json'],

@@ -28,7 +28,8 @@ export interface Negotiation {
  */
 export function negotiateVersion(accept: string | undefined, available: readonly ApiVersion[]): Negotiation {
   const fallback = available[0] ?? 'v1'
-  if (accept === undefined || accept.trim() === '') return { version: fallback, contentType: 'application/json' }
+  if (accept === undefined || accept.trim() === '')
+    return { version: fallback, contentType: 'application/json' }
   let plainJson = false
   const asked: ApiVersion[] = []
   for (const part of accept.split(',')) {

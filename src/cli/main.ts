@@ -27,14 +27,17 @@ const COMMAND_OPTIONS = {
 } as const
 
 function parseCommandLine(argv: string[]) {
-  const settingOptions = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]))
+  const settingOptions = Object.fromEntries(
+    Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]),
+  )
   const { values, positionals } = parseArgs({
     args: argv,
     options: { ...settingOptions, ...COMMAND_OPTIONS },
     allowPositionals: true,
   })
   const flags: Record<string, string | undefined> = {}
-  for (const s of Object.values(SETTINGS)) flags[s.flag] = values[s.flag as keyof typeof values] as string | undefined
+  for (const s of Object.values(SETTINGS))
+    flags[s.flag] = values[s.flag as keyof typeof values] as string | undefined
   return { positionals, flags, values }
 }
 
@@ -99,7 +102,11 @@ async function migrate(config: SwitchyardConfig): Promise<void> {
   await store.close()
 }
 
-async function createToken(config: SwitchyardConfig, description: string | undefined, role: string | undefined) {
+async function createToken(
+  config: SwitchyardConfig,
+  description: string | undefined,
+  role: string | undefined,
+) {
   if (!description?.trim()) throw new UsageError('token create needs --description "<what the token is for>"')
   const roles: Record<string, TokenRole> = { owner: 'Workspace Owner', member: 'Workspace Member' }
   const tokenRole = roles[role ?? 'owner']
@@ -120,7 +127,9 @@ async function createToken(config: SwitchyardConfig, description: string | undef
       })
       return created
     })
-    process.stdout.write(`Created token ${token.id} (${token.role}) in workspace "${workspace.name}".\n${secret}\n`)
+    process.stdout.write(
+      `Created token ${token.id} (${token.role}) in workspace "${workspace.name}".\n${secret}\n`,
+    )
   } finally {
     await store.close()
   }

@@ -54,17 +54,26 @@ const invalid: [env: Record<string, string>, names: string, rule: RegExp][] = [
   [{ SWITCHYARD_ROLES: ' , ' }, 'SWITCHYARD_ROLES', /at least one/],
   [{ SWITCHYARD_LOG_LEVEL: 'loud' }, 'SWITCHYARD_LOG_LEVEL', /one of fatal/],
   [{ SWITCHYARD_BOOTSTRAP_TOKEN: 'short' }, 'SWITCHYARD_BOOTSTRAP_TOKEN', /at least 20/],
-  [{ SWITCHYARD_BOOTSTRAP_TOKEN: 'has spaces in it and is long' }, 'SWITCHYARD_BOOTSTRAP_TOKEN', /without spaces/],
+  [
+    { SWITCHYARD_BOOTSTRAP_TOKEN: 'has spaces in it and is long' },
+    'SWITCHYARD_BOOTSTRAP_TOKEN',
+    /without spaces/,
+  ],
   [{ SWITCHYARD_SECRET_KEY: 'too-short' }, 'SWITCHYARD_SECRET_KEY', /at least 32/],
   [{ SWITCHYARD_API_RATE_LIMIT: '0' }, 'SWITCHYARD_API_RATE_LIMIT', /above 0/],
-  [{ SWITCHYARD_INGEST_PORT: '8000', SWITCHYARD_CONTROL_PORT: '8000' }, 'SWITCHYARD_CONTROL_PORT', /must differ/],
+  [
+    { SWITCHYARD_INGEST_PORT: '8000', SWITCHYARD_CONTROL_PORT: '8000' },
+    'SWITCHYARD_CONTROL_PORT',
+    /must differ/,
+  ],
 ]
 
 for (const [env, name, rule] of invalid) {
   test(`rejects ${JSON.stringify(env)} naming ${name} and the rule`, () => {
     assert.throws(
       () => loadConfig({ env }),
-      (e: unknown) => isSwitchyardError(e) && e.code === 'SY_CONFIG_INVALID' && e.field === name && rule.test(e.message),
+      (e: unknown) =>
+        isSwitchyardError(e) && e.code === 'SY_CONFIG_INVALID' && e.field === name && rule.test(e.message),
     )
   })
 }

@@ -29,7 +29,8 @@ const port = (raw: string): number => {
 
 const positiveInt = (raw: string): number => {
   const n = Number(raw)
-  if (!/^\d+$/.test(raw) || n < 1 || !Number.isSafeInteger(n)) throw new Error('must be a whole number above 0')
+  if (!/^\d+$/.test(raw) || n < 1 || !Number.isSafeInteger(n))
+    throw new Error('must be a whole number above 0')
   return n
 }
 
@@ -52,13 +53,15 @@ const roles = (raw: string): Role[] => {
 
 const databaseUrl = (raw: string): string | undefined => {
   if (raw === '') return undefined
-  if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('must start with postgres:// (leave unset for SQLite)')
+  if (!/^postgres(ql)?:\/\//.test(raw))
+    throw new Error('must start with postgres:// (leave unset for SQLite)')
   return raw
 }
 
 const streamUrl = (raw: string): string | undefined => {
   if (raw === '') return undefined
-  if (!/^nats:\/\//.test(raw)) throw new Error('must start with nats:// (leave unset for the embedded stream)')
+  if (!/^nats:\/\//.test(raw))
+    throw new Error('must start with nats:// (leave unset for the embedded stream)')
   return raw
 }
 
@@ -104,7 +107,8 @@ export const SETTINGS = {
     env: 'SWITCHYARD_DATABASE_URL',
     flag: 'database-url',
     default: undefined,
-    description: 'Control-plane database. `postgres://…` selects PostgreSQL; unset means SQLite in the data dir.',
+    description:
+      'Control-plane database. `postgres://…` selects PostgreSQL; unset means SQLite in the data dir.',
     parse: databaseUrl,
   }),
   streamUrl: setting<string | undefined>({

@@ -27,7 +27,8 @@ export const controlPages: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { file: string } }>('/logos/sources/:file', async (request, reply) => {
     const slug = request.params.file.replace(/\.svg$/, '')
     const metadata = findSourceMetadataBySlug(slug)
-    if (!metadata) return reply.code(404).send({ error: { code: 'SY_HTTP_NOT_FOUND', message: 'No such logo' } })
+    if (!metadata)
+      return reply.code(404).send({ error: { code: 'SY_HTTP_NOT_FOUND', message: 'No such logo' } })
     reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400')
     return monogramSvg(metadata.name)
   })

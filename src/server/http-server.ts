@@ -1,4 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify'
 import type { Logger } from 'pino'
 import { isSwitchyardError } from '../errors/index.ts'
 import type { Metrics } from './metrics.ts'
@@ -46,7 +51,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const labels = { server: options.name, method: request.method, route }
     options.metrics.httpRequests.inc({ ...labels, status_code: String(reply.statusCode) })
     options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000)
-    request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request')
+    request.log.debug(
+      { method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime },
+      'request',
+    )
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -58,11 +66,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       return reply.code(status).send({ error: { code: 'SY_HTTP_BAD_REQUEST', message: error.message } })
     }
     request.log.error({ err: error }, 'request failed')
-    return reply.code(500).send({ error: { code: 'SY_HTTP_INTERNAL', message: `Internal error (request id ${request.id})` } })
+    return reply
+      .code(500)
+      .send({ error: { code: 'SY_HTTP_INTERNAL', message: `Internal error (request id ${request.id})` } })
   })
 
   app.setNotFoundHandler(async (request, reply) =>
-    reply.code(404).send({ error: { code: 'SY_HTTP_NOT_FOUND', message: `Nothing at ${request.method} ${request.url}` } }),
+    reply
+      .code(404)
+      .send({ error: { code: 'SY_HTTP_NOT_FOUND', message: `Nothing at ${request.method} ${request.url}` } }),
   )
 
   app.get('/healthz', async () => ({ status: 'ok' }))

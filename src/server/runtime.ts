@@ -38,12 +38,17 @@ export async function openMigratedStore(config: SwitchyardConfig, logger: Logger
   const secretKey = resolveSecretKey(config.secretKey, resolve(config.dataDir))
   if (secretKey.source === 'generated') logger.info({ path: secretKey.path }, 'generated a new secret key')
   if (secretKey.source !== 'environment' && config.databaseUrl) {
-    logger.warn('SWITCHYARD_SECRET_KEY is unset: every process sharing this database must use the same key file')
+    logger.warn(
+      'SWITCHYARD_SECRET_KEY is unset: every process sharing this database must use the same key file',
+    )
   }
   const store = openStore({ target: databaseTarget(config), secretKey: secretKey.key })
   try {
     const { applied } = await store.migrate()
-    logger.info({ database: store.location, applied }, applied.length ? 'migrated the database' : 'database is up to date')
+    logger.info(
+      { database: store.location, applied },
+      applied.length ? 'migrated the database' : 'database is up to date',
+    )
     return store
   } catch (e) {
     await store.close()
@@ -102,7 +107,10 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
       servers.push(ingest)
       ingestUrl = await listen(ingest, config.host, config.ingestPort)
     }
-    logger.info({ roles: config.roles, ingestUrl, controlUrl, workspace: bootstrap.workspace.slug }, 'started')
+    logger.info(
+      { roles: config.roles, ingestUrl, controlUrl, workspace: bootstrap.workspace.slug },
+      'started',
+    )
     return { store, metrics, bootstrap, ingestUrl, controlUrl, stop }
   } catch (e) {
     await stop()
@@ -114,6 +122,7 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   await app.listen({ host, port })
   const address = app.server.address()
   const actualPort = typeof address === 'object' && address ? address.port : port
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+  const shownHost =
+    host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
   return `http://${shownHost}:${actualPort}`
 }

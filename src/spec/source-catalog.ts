@@ -26,9 +26,21 @@ export interface SourceMetadata {
 type Entry = [id: string, name: string, slug: string, categories: string[], description: string]
 
 const ENTRIES: Entry[] = [
-  ['IqDTy1TpoU', 'Javascript', 'javascript', ['Website'], 'Websites and single-page apps, through analytics.js.'],
+  [
+    'IqDTy1TpoU',
+    'Javascript',
+    'javascript',
+    ['Website'],
+    'Websites and single-page apps, through analytics.js.',
+  ],
   ['iUM16Md8P2', 'HTTP API', 'http-api', ['Server'], 'Any language or tool that can send JSON over HTTP.'],
-  ['7XqN9rJQOG', 'Pixel Tracking API', 'pixel-tracking-api', ['Server'], 'Email opens and other places where no code runs: a 1×1 image request.'],
+  [
+    '7XqN9rJQOG',
+    'Pixel Tracking API',
+    'pixel-tracking-api',
+    ['Server'],
+    'Email opens and other places where no code runs: a 1×1 image request.',
+  ],
   ['U9mT0bPcI6', 'Node.js', 'node-js', ['Server'], 'Node.js services, through analytics-node.'],
   ['XRksQPCr7X', 'Python', 'python', ['Server'], 'Python services and jobs.'],
   ['yBvi77aEwr', 'Go', 'go', ['Server'], 'Go services.'],

@@ -17,7 +17,10 @@ export const DEFAULT_WORKSPACE = Object.freeze({ slug: 'default', name: 'My Work
  * `bootstrapToken` as secret when given. Later starts change nothing. Concurrent first starts on one
  * database are safe: the workspace slug is unique, so only one transaction wins.
  */
-export async function bootstrapWorkspace(store: Store, options: { bootstrapToken?: string }): Promise<BootstrapResult> {
+export async function bootstrapWorkspace(
+  store: Store,
+  options: { bootstrapToken?: string },
+): Promise<BootstrapResult> {
   const existing = await store.workspaces.first()
   if (existing) return { workspace: existing, created: false }
   try {

@@ -64,5 +64,9 @@ export async function pingDatabase(db: Kysely<ControlPlaneDatabase>): Promise<vo
 /** True when the error is a unique-constraint violation, in either engine. */
 export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string }
-  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  return (
+    err?.code === '23505' ||
+    err?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  )
 }

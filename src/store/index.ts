@@ -5,7 +5,13 @@ export { resolveSecretKey, type SecretKeyResolution } from './secret-key.ts'
 export { TOKEN_PREFIX, hashPassword, verifyPassword } from './secrets.ts'
 export type { Page, PageResult } from './repositories/context.ts'
 export type { Workspace } from './repositories/workspaces.ts'
-export { MAX_WRITE_KEYS_PER_SOURCE, type Source, type SourceLabel, type NewSource, type SourcePatch } from './repositories/sources.ts'
+export {
+  MAX_WRITE_KEYS_PER_SOURCE,
+  type Source,
+  type SourceLabel,
+  type NewSource,
+  type SourcePatch,
+} from './repositories/sources.ts'
 export type { Destination, NewDestination, DestinationPatch } from './repositories/destinations.ts'
 export type { Warehouse, NewWarehouse, WarehousePatch } from './repositories/warehouses.ts'
 export type { ApiToken, NewApiToken, TokenRole } from './repositories/tokens.ts'

@@ -44,6 +44,10 @@ test('the secret box round-trips, authenticates, and uses a fresh IV each time',
   assert.notEqual(sealed, box.encrypt('{"apiKey":"abc"}'))
   assert.equal(box.decrypt(sealed), '{"apiKey":"abc"}')
   assert.throws(() => new SecretBox('another key, also thirty-two chars long').decrypt(sealed))
-  const tampered = 'v1:' + Buffer.from(Buffer.from(sealed.slice(3), 'base64').map((b, i) => (i === 40 ? b ^ 1 : b))).toString('base64')
+  const tampered =
+    'v1:' +
+    Buffer.from(Buffer.from(sealed.slice(3), 'base64').map((b, i) => (i === 40 ? b ^ 1 : b))).toString(
+      'base64',
+    )
   assert.throws(() => box.decrypt(tampered))
 })

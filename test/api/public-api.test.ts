@@ -60,7 +60,11 @@ for (const dialect of await dialects()) {
           role: 'Workspace Member',
         })
         assert.equal((await sy.api('/', { token: secret })).status, 200)
-        const r = await sy.api('/sources', { method: 'POST', token: secret, body: { slug: 'x', enabled: true, metadataId: JS } })
+        const r = await sy.api('/sources', {
+          method: 'POST',
+          token: secret,
+          body: { slug: 'x', enabled: true, metadataId: JS },
+        })
         assert.equal(r.status, 403)
         assert.equal(r.body.errors[0].code, 'SY_API_FORBIDDEN')
         assert.match(r.body.errors[0].message, /source:write.*createSource/)
@@ -120,8 +124,23 @@ for (const dialect of await dialects()) {
         assert.equal(first.body.data.sourcesCatalog.length, 5)
         assert.ok(first.body.data.pagination.totalEntries >= 12)
         assert.equal(first.body.data.pagination.next, 'NQ==')
-        const names = (await sy.api('/catalog/sources')).body.data.sourcesCatalog.map((m: { name: string }) => m.name)
-        for (const expected of ['Javascript', 'Node.js', 'HTTP API', 'Apple', 'Kotlin (Android)', 'Python', 'Go', 'Ruby', 'Java', 'PHP', '.NET', 'Pixel Tracking API']) {
+        const names = (await sy.api('/catalog/sources')).body.data.sourcesCatalog.map(
+          (m: { name: string }) => m.name,
+        )
+        for (const expected of [
+          'Javascript',
+          'Node.js',
+          'HTTP API',
+          'Apple',
+          'Kotlin (Android)',
+          'Python',
+          'Go',
+          'Ruby',
+          'Java',
+          'PHP',
+          '.NET',
+          'Pixel Tracking API',
+        ]) {
           assert.ok(names.includes(expected), expected)
         }
         const one = await sy.api(`/catalog/sources/${HTTP_API}`)
@@ -142,7 +161,10 @@ for (const dialect of await dialects()) {
 
     describe('sources', () => {
       test('create, get, update, delete: the whole life of a source, audited', async () => {
-        const created = await createSource('web', { settings: { website: 'https://example.com' }, name: 'Web site' })
+        const created = await createSource('web', {
+          settings: { website: 'https://example.com' },
+          name: 'Web site',
+        })
         assert.equal(created.status, 201)
         const source = created.body.data.source
         assert.equal(source.slug, 'web')
@@ -157,7 +179,10 @@ for (const dialect of await dialects()) {
 
         assert.deepEqual((await sy.api(`/sources/${source.id}`)).body.data.source, source)
 
-        const disabled = await sy.api(`/sources/${source.id}`, { method: 'PATCH', body: { enabled: false, name: 'Website' } })
+        const disabled = await sy.api(`/sources/${source.id}`, {
+          method: 'PATCH',
+          body: { enabled: false, name: 'Website' },
+        })
         assert.equal(disabled.status, 200)
         assert.equal(disabled.body.data.source.enabled, false)
         assert.equal(disabled.body.data.source.name, 'Website')
@@ -167,11 +192,17 @@ for (const dialect of await dialects()) {
         assert.deepEqual(deleted.body, { data: { status: 'SUCCESS' } })
         assert.equal((await sy.api(`/sources/${source.id}`)).status, 404)
 
-        const trail = await sy.switchyard.store.audit.list(source.workspaceId, { offset: 0, limit: 50 }, { resourceId: source.id })
-        assert.deepEqual(
-          trail.items.map((e) => e.type).sort(),
-          ['Source Created', 'Source Deleted', 'Source Disabled', 'Source Modified'],
+        const trail = await sy.switchyard.store.audit.list(
+          source.workspaceId,
+          { offset: 0, limit: 50 },
+          { resourceId: source.id },
         )
+        assert.deepEqual(trail.items.map((e) => e.type).sort(), [
+          'Source Created',
+          'Source Deleted',
+          'Source Disabled',
+          'Source Modified',
+        ])
         const modified = trail.items.find((e) => e.type === 'Source Modified')!
         assert.equal(modified.actor.type, 'token')
         assert.equal((modified.before as { name: string }).name, 'Web site')
@@ -220,12 +251,18 @@ for (const dialect of await dialects()) {
           body: '{"slug": ',
         })
         assert.equal(notJson.status, 400)
-        assert.equal(((await notJson.json()) as { errors: { code: string }[] }).errors[0]!.code, 'SY_API_VALIDATION')
+        assert.equal(
+          ((await notJson.json()) as { errors: { code: string }[] }).errors[0]!.code,
+          'SY_API_VALIDATION',
+        )
       })
 
       test('unknown ids are 404 for get, update and delete', async () => {
         for (const method of ['GET', 'PATCH', 'DELETE']) {
-          const r = await sy.api('/sources/nope', { method, ...(method === 'PATCH' && { body: { enabled: false } }) })
+          const r = await sy.api('/sources/nope', {
+            method,
+            ...(method === 'PATCH' && { body: { enabled: false } }),
+          })
           assert.equal(r.status, 404, method)
           assert.equal(r.body.errors[0].field, 'sourceId')
         }
@@ -246,17 +283,31 @@ for (const dialect of await dialects()) {
         assert.equal(last.body.errors[0].field, 'writeKey')
         const unknown = await sy.api(`/sources/${s.id}/writekey/nope`, { method: 'DELETE' })
         assert.equal(unknown.status, 404)
-        const types = (await sy.switchyard.store.audit.list(s.workspaceId, { offset: 0, limit: 10 }, { resourceId: s.id })).items.map((e) => e.type)
-        assert.deepEqual(types.sort(), ['Source Created', 'Source Write Key Created', 'Source Write Key Removed'])
+        const types = (
+          await sy.switchyard.store.audit.list(s.workspaceId, { offset: 0, limit: 10 }, { resourceId: s.id })
+        ).items.map((e) => e.type)
+        assert.deepEqual(types.sort(), [
+          'Source Created',
+          'Source Write Key Created',
+          'Source Write Key Removed',
+        ])
       })
     })
 
     describe('pagination', () => {
       test('walks more than one page forwards and back, with totals', async () => {
         const ws = await sy.switchyard.store.workspaces.create({ slug: 'paged', name: 'Paged' })
-        const { secret } = await sy.switchyard.store.tokens.create({ workspaceId: ws.id, description: 'p', role: 'Workspace Owner' })
+        const { secret } = await sy.switchyard.store.tokens.create({
+          workspaceId: ws.id,
+          description: 'p',
+          role: 'Workspace Owner',
+        })
         for (let i = 0; i < 5; i++) {
-          const r = await sy.api('/sources', { method: 'POST', token: secret, body: { slug: `p${i}`, enabled: true, metadataId: JS } })
+          const r = await sy.api('/sources', {
+            method: 'POST',
+            token: secret,
+            body: { slug: `p${i}`, enabled: true, metadataId: JS },
+          })
           assert.equal(r.status, 201)
           await new Promise((res) => setTimeout(res, 2)) // distinct creation times
         }
@@ -310,10 +361,17 @@ for (const dialect of await dialects()) {
       ]) {
         const r = await sy.api('/', { headers: { accept: accept! } })
         assert.equal(r.status, 200, accept)
-        assert.match(r.headers.get('content-type')!, new RegExp(`^${contentType!.replace(/[.+*]/g, '\\$&')}`), accept)
+        assert.match(
+          r.headers.get('content-type')!,
+          new RegExp(`^${contentType!.replace(/[.+*]/g, '\\$&')}`),
+          accept,
+        )
       }
       const s = (await createSource('alpha-only')).body.data.source
-      const alpha = await sy.api(`/sources/${s.id}/writekey`, { method: 'POST', headers: { accept: 'application/vnd.segment.v1+json' } })
+      const alpha = await sy.api(`/sources/${s.id}/writekey`, {
+        method: 'POST',
+        headers: { accept: 'application/vnd.segment.v1+json' },
+      })
       assert.equal(alpha.status, 200, 'an alpha-only operation answers a v1 request with its alpha version')
       assert.match(alpha.headers.get('content-type')!, /v1alpha/)
       const refused = await sy.api('/', { headers: { accept: 'text/html' } })
@@ -323,7 +381,12 @@ for (const dialect of await dialects()) {
 
     test('rate-limit headers on every answer', async () => {
       const r = await sy.api('/')
-      for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-consumed', 'x-ratelimit-reset']) {
+      for (const h of [
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-consumed',
+        'x-ratelimit-reset',
+      ]) {
         assert.ok(r.headers.get(h), h)
       }
       assert.ok(!Number.isNaN(Date.parse(r.headers.get('x-ratelimit-reset')!)))
@@ -342,9 +405,18 @@ for (const dialect of await dialects()) {
       }
       const metrics = await (await fetch(`${sy.controlUrl}/metrics`)).text()
       assert.match(metrics, /switchyard_process_cpu_seconds_total/)
-      assert.match(metrics, /switchyard_http_requests_total\{server="control",method="GET",route="\/api\/sources\/:sourceId",status_code="404"\} \d+/)
-      assert.match(metrics, /switchyard_http_request_duration_seconds_bucket\{le="0.005",server="control",method="POST",route="\/api\/sources"\}/)
-      assert.match(metrics, /switchyard_http_requests_total\{server="ingest",method="GET",route="\/healthz",status_code="200"\}/)
+      assert.match(
+        metrics,
+        /switchyard_http_requests_total\{server="control",method="GET",route="\/api\/sources\/:sourceId",status_code="404"\} \d+/,
+      )
+      assert.match(
+        metrics,
+        /switchyard_http_request_duration_seconds_bucket\{le="0.005",server="control",method="POST",route="\/api\/sources"\}/,
+      )
+      assert.match(
+        metrics,
+        /switchyard_http_requests_total\{server="ingest",method="GET",route="\/healthz",status_code="200"\}/,
+      )
     })
   })
 }

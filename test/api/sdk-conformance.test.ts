@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import type * as SDK from '@segment/public-api-sdk-typescript'
 import { after, before, describe, test } from 'node:test'
 import { startTestSwitchyard, type TestSwitchyard } from '../support/switchyard.ts'
 
@@ -9,8 +10,8 @@ import { startTestSwitchyard, type TestSwitchyard } from '../support/switchyard.
  * wrong shows up here as a missing or mistyped field.
  */
 const require = createRequire(import.meta.url)
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK is CommonJS
-const sdk = require('@segment/public-api-sdk-typescript') as typeof import('@segment/public-api-sdk-typescript')
+// The SDK is CommonJS; its types come from the type-only import above.
+const sdk: typeof SDK = require('@segment/public-api-sdk-typescript')
 
 describe("Segment's Public API SDK against Switchyard", () => {
   let sy: TestSwitchyard
@@ -46,7 +47,12 @@ describe("Segment's Public API SDK against Switchyard", () => {
 
   test('the sources operations, end to end', async () => {
     const { source } = await sdk.unwrap(
-      apis.sources.createSource({ slug: 'sdk-web', enabled: true, metadataId: 'IqDTy1TpoU', settings: { a: 1 } }),
+      apis.sources.createSource({
+        slug: 'sdk-web',
+        enabled: true,
+        metadataId: 'IqDTy1TpoU',
+        settings: { a: 1 },
+      }),
     )
     assert.equal(source.slug, 'sdk-web')
     assert.equal(source.metadata.name, 'Javascript')
@@ -55,7 +61,9 @@ describe("Segment's Public API SDK against Switchyard", () => {
     const got = await sdk.unwrap(apis.sources.getSource(source.id))
     assert.equal(got.source.id, source.id)
 
-    const updated = await sdk.unwrap(apis.sources.updateSource(source.id, { name: 'SDK web', enabled: false }))
+    const updated = await sdk.unwrap(
+      apis.sources.updateSource(source.id, { name: 'SDK web', enabled: false }),
+    )
     assert.equal(updated.source.name, 'SDK web')
     assert.equal(updated.source.enabled, false)
 
@@ -64,7 +72,9 @@ describe("Segment's Public API SDK against Switchyard", () => {
     const removed = await sdk.unwrap(apis.sources.removeWriteKeyFromSource(source.id, source.writeKeys[0]!))
     assert.equal(String(removed.status), 'SUCCESS')
 
-    await sdk.unwrap(apis.sources.createSource({ slug: 'sdk-server', enabled: true, metadataId: 'iUM16Md8P2' }))
+    await sdk.unwrap(
+      apis.sources.createSource({ slug: 'sdk-server', enabled: true, metadataId: 'iUM16Md8P2' }),
+    )
     const page1 = await sdk.unwrap(apis.sources.listSources({ count: 1 }))
     assert.equal(page1.sources.length, 1)
     assert.equal(page1.pagination.totalEntries, 2)
@@ -89,6 +99,9 @@ describe("Segment's Public API SDK against Switchyard", () => {
     )
     const stranger = sdk.configureApis('sy_tok_not-a-real-token')
     stranger.workspaces.basePath = `${sy.controlUrl}/api`
-    await assert.rejects(sdk.unwrap(stranger.workspaces.getWorkspace()), { type: 'unauthorized', status: 401 })
+    await assert.rejects(sdk.unwrap(stranger.workspaces.getWorkspace()), {
+      type: 'unauthorized',
+      status: 401,
+    })
   })
 })

@@ -37,7 +37,9 @@ describe('switchyard as a process on embedded storage', () => {
   test('SIGTERM lets the in-flight request finish, refuses new work, exits 0 within 10 s', async () => {
     const p = await startProcess(env)
     assert.equal(p.printedToken, undefined, 'a restart prints no new token')
-    const inFlight = fetch(`${p.controlUrl}/api/echo?message=slow&delay=1500`, { headers: bearer(ownerToken) })
+    const inFlight = fetch(`${p.controlUrl}/api/echo?message=slow&delay=1500`, {
+      headers: bearer(ownerToken),
+    })
     await new Promise((r) => setTimeout(r, 300))
     const signalledAt = Date.now()
     p.child.kill('SIGTERM')
@@ -128,7 +130,9 @@ describe('switchyard as a process on PostgreSQL', { skip: pgSkip }, () => {
 
       const second = await startProcess(env)
       try {
-        const list = (await (await fetch(`${second.controlUrl}/api/sources`, { headers: bearer(token) })).json()) as {
+        const list = (await (
+          await fetch(`${second.controlUrl}/api/sources`, { headers: bearer(token) })
+        ).json()) as {
           data: { sources: { slug: string }[] }
         }
         assert.deepEqual(

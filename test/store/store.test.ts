@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
-import { bootstrapWorkspace, openStore, SYSTEM_ACTOR, type Store, type Workspace } from '../../src/store/index.ts'
+import {
+  bootstrapWorkspace,
+  openStore,
+  SYSTEM_ACTOR,
+  type Store,
+  type Workspace,
+} from '../../src/store/index.ts'
 import { isSwitchyardError } from '../../src/errors/index.ts'
 import { dialects, type TestDatabase } from '../support/services.ts'
 
@@ -56,7 +62,13 @@ for (const dialect of await dialects()) {
 
     test('sources: duplicate slug is a conflict, on create and on rename', async () => {
       await assert.rejects(
-        store.sources.create({ workspaceId: workspace.id, slug: 'web', name: 'x', enabled: true, metadataId: 'm' }),
+        store.sources.create({
+          workspaceId: workspace.id,
+          slug: 'web',
+          name: 'x',
+          enabled: true,
+          metadataId: 'm',
+        }),
         conflict('slug'),
       )
       const other = await store.sources.create({
@@ -68,7 +80,13 @@ for (const dialect of await dialects()) {
       })
       await assert.rejects(store.sources.update(workspace.id, other.id, { slug: 'web' }), conflict('slug'))
       const ws2 = await store.workspaces.create({ slug: 'other', name: 'Other' })
-      const same = await store.sources.create({ workspaceId: ws2.id, slug: 'web', name: 'x', enabled: true, metadataId: 'm' })
+      const same = await store.sources.create({
+        workspaceId: ws2.id,
+        slug: 'web',
+        name: 'x',
+        enabled: true,
+        metadataId: 'm',
+      })
       assert.equal(same.slug, 'web', 'slugs are unique per workspace only')
     })
 
@@ -76,7 +94,13 @@ for (const dialect of await dialects()) {
       const ws = await store.workspaces.create({ slug: 'paging', name: 'Paging' })
       for (let i = 0; i < 5; i++) {
         clock = new Date(clock.getTime() + 1000)
-        await store.sources.create({ workspaceId: ws.id, slug: `s${i}`, name: `S${i}`, enabled: true, metadataId: 'm' })
+        await store.sources.create({
+          workspaceId: ws.id,
+          slug: `s${i}`,
+          name: `S${i}`,
+          enabled: true,
+          metadataId: 'm',
+        })
       }
       const first = await store.sources.list(ws.id, { offset: 0, limit: 2 })
       const last = await store.sources.list(ws.id, { offset: 4, limit: 2 })
@@ -92,7 +116,13 @@ for (const dialect of await dialects()) {
     })
 
     test('write keys: add, find, remove', async () => {
-      const s = await store.sources.create({ workspaceId: workspace.id, slug: 'keys', name: 'K', enabled: true, metadataId: 'm' })
+      const s = await store.sources.create({
+        workspaceId: workspace.id,
+        slug: 'keys',
+        name: 'K',
+        enabled: true,
+        metadataId: 'm',
+      })
       clock = new Date(clock.getTime() + 1000)
       const second = await store.sources.addWriteKey(workspace.id, s.id)
       assert.equal((await store.sources.findByWriteKey(second))?.id, s.id)
@@ -103,10 +133,23 @@ for (const dialect of await dialects()) {
     })
 
     test('labels: one value per key, must exist, in-use labels cannot be deleted', async () => {
-      const s = await store.sources.create({ workspaceId: workspace.id, slug: 'lab', name: 'L', enabled: true, metadataId: 'm' })
-      await store.labels.create(workspace.id, { key: 'environment', value: 'prod', description: 'Production' })
+      const s = await store.sources.create({
+        workspaceId: workspace.id,
+        slug: 'lab',
+        name: 'L',
+        enabled: true,
+        metadataId: 'm',
+      })
+      await store.labels.create(workspace.id, {
+        key: 'environment',
+        value: 'prod',
+        description: 'Production',
+      })
       await store.labels.create(workspace.id, { key: 'environment', value: 'dev' })
-      await assert.rejects(store.labels.create(workspace.id, { key: 'environment', value: 'dev' }), conflict('label'))
+      await assert.rejects(
+        store.labels.create(workspace.id, { key: 'environment', value: 'dev' }),
+        conflict('label'),
+      )
       await store.labels.replaceOnSource(workspace.id, s.id, [{ key: 'environment', value: 'prod' }])
       assert.deepEqual((await store.sources.get(workspace.id, s.id))?.labels, [
         { key: 'environment', value: 'prod', description: 'Production' },
@@ -127,7 +170,13 @@ for (const dialect of await dialects()) {
     })
 
     test('destinations: settings are encrypted at rest and cascade with their source', async () => {
-      const s = await store.sources.create({ workspaceId: workspace.id, slug: 'dst', name: 'D', enabled: true, metadataId: 'm' })
+      const s = await store.sources.create({
+        workspaceId: workspace.id,
+        slug: 'dst',
+        name: 'D',
+        enabled: true,
+        metadataId: 'm',
+      })
       const d = await store.destinations.create({
         workspaceId: workspace.id,
         sourceId: s.id,
@@ -136,15 +185,25 @@ for (const dialect of await dialects()) {
         enabled: false,
         settings: { apiKey: 'very-secret-api-key' },
       })
-      assert.deepEqual((await store.destinations.get(workspace.id, d.id))?.settings, { apiKey: 'very-secret-api-key' })
-      const raw = await sql<{ settings_encrypted: string }>`select settings_encrypted from destinations where id = ${d.id}`.execute(
+      assert.deepEqual((await store.destinations.get(workspace.id, d.id))?.settings, {
+        apiKey: 'very-secret-api-key',
+      })
+      const raw = await sql<{
+        settings_encrypted: string
+      }>`select settings_encrypted from destinations where id = ${d.id}`.execute(
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         (store as any).sources.ctx.db,
       )
       assert.doesNotMatch(raw.rows[0]!.settings_encrypted, /very-secret/)
-      const updated = await store.destinations.update(workspace.id, d.id, { enabled: true, settings: { apiKey: 'k2' } })
+      const updated = await store.destinations.update(workspace.id, d.id, {
+        enabled: true,
+        settings: { apiKey: 'k2' },
+      })
       assert.deepEqual([updated?.enabled, updated?.settings], [true, { apiKey: 'k2' }])
-      assert.equal((await store.destinations.list(workspace.id, { offset: 0, limit: 10 }, { sourceId: s.id })).total, 1)
+      assert.equal(
+        (await store.destinations.list(workspace.id, { offset: 0, limit: 10 }, { sourceId: s.id })).total,
+        1,
+      )
 
       const w = await store.warehouses.create({
         workspaceId: workspace.id,
@@ -159,7 +218,11 @@ for (const dialect of await dialects()) {
       assert.deepEqual(await store.warehouses.connectedWarehouseIds(workspace.id, s.id), [w.id])
 
       assert.equal(await store.sources.delete(workspace.id, s.id), true)
-      assert.equal(await store.destinations.get(workspace.id, d.id), undefined, 'destination went with its source')
+      assert.equal(
+        await store.destinations.get(workspace.id, d.id),
+        undefined,
+        'destination went with its source',
+      )
       assert.deepEqual(await store.warehouses.connectedSourceIds(workspace.id, w.id), [])
       assert.equal(await store.sources.findByWriteKey(s.writeKeys[0]!), undefined)
       assert.equal((await store.warehouses.get(workspace.id, w.id))?.name, 'Lake', 'warehouse stays')
@@ -180,7 +243,9 @@ for (const dialect of await dialects()) {
       assert.equal(found?.id, token.id)
       assert.equal(found?.lastUsedAt, clock.toISOString())
       assert.equal(await store.tokens.authenticate(secret + 'x'), undefined)
-      const rows = await sql<{ secret_hash: string }>`select secret_hash from api_tokens where id = ${token.id}`.execute(
+      const rows = await sql<{
+        secret_hash: string
+      }>`select secret_hash from api_tokens where id = ${token.id}`.execute(
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         (store as any).tokens.ctx.db,
       )
@@ -191,12 +256,22 @@ for (const dialect of await dialects()) {
     })
 
     test('users: scrypt passwords, unique emails, memberships', async () => {
-      const u = await store.users.create({ email: 'Ada@Example.com', name: 'Ada', password: 'correct horse battery' })
+      const u = await store.users.create({
+        email: 'Ada@Example.com',
+        name: 'Ada',
+        password: 'correct horse battery',
+      })
       assert.equal(u.email, 'ada@example.com')
-      assert.equal((await store.users.verifyCredentials('ada@example.com', 'correct horse battery'))?.id, u.id)
+      assert.equal(
+        (await store.users.verifyCredentials('ada@example.com', 'correct horse battery'))?.id,
+        u.id,
+      )
       assert.equal(await store.users.verifyCredentials('ada@example.com', 'wrong'), undefined)
       assert.equal(await store.users.verifyCredentials('nobody@example.com', 'wrong'), undefined)
-      await assert.rejects(store.users.create({ email: 'ada@example.com', name: 'A', password: 'x' }), conflict('email'))
+      await assert.rejects(
+        store.users.create({ email: 'ada@example.com', name: 'A', password: 'x' }),
+        conflict('email'),
+      )
       await store.users.addMember({ workspaceId: workspace.id, userId: u.id, role: 'Workspace Owner' })
       assert.deepEqual(await store.users.memberships(u.id), [
         { workspaceId: workspace.id, userId: u.id, role: 'Workspace Owner' },
@@ -207,7 +282,13 @@ for (const dialect of await dialects()) {
       const before = (await store.audit.list(workspace.id, { offset: 0, limit: 1000 })).total
       await assert.rejects(
         store.transaction(async (tx) => {
-          await tx.sources.create({ workspaceId: workspace.id, slug: 'rolled', name: 'R', enabled: true, metadataId: 'm' })
+          await tx.sources.create({
+            workspaceId: workspace.id,
+            slug: 'rolled',
+            name: 'R',
+            enabled: true,
+            metadataId: 'm',
+          })
           await tx.audit.record({
             workspaceId: workspace.id,
             type: 'Source Created',
@@ -256,13 +337,20 @@ for (const dialect of await dialects()) {
       )
       assert.deepEqual(all.items[0]!.before, { enabled: true })
       assert.equal(all.items[1]!.timestamp, '2026-02-01T00:00:00.000Z')
-      const since = await store.audit.list(ws.id, { offset: 0, limit: 10 }, { startTime: '2026-02-01T12:00:00.000Z' })
+      const since = await store.audit.list(
+        ws.id,
+        { offset: 0, limit: 10 },
+        { startTime: '2026-02-01T12:00:00.000Z' },
+      )
       assert.deepEqual(
         since.items.map((e) => e.type),
         ['Source Modified'],
       )
       assert.equal((await store.audit.list(ws.id, { offset: 0, limit: 10 }, { actorId: 't1' })).total, 1)
-      assert.equal((await store.audit.list(ws.id, { offset: 0, limit: 10 }, { resourceType: 'warehouse' })).total, 0)
+      assert.equal(
+        (await store.audit.list(ws.id, { offset: 0, limit: 10 }, { resourceType: 'warehouse' })).total,
+        0,
+      )
       await store.audit.prune('2026-02-01T12:00:00.000Z')
       assert.deepEqual(
         (await store.audit.list(ws.id, { offset: 0, limit: 10 })).items.map((e) => e.type),
@@ -308,7 +396,10 @@ for (const dialect of await dialects()) {
         const result = await bootstrapWorkspace(store, { bootstrapToken: 'my-automation-secret-123456' })
         assert.equal(result.created, true)
         assert.equal(result.ownerTokenSecret, undefined)
-        assert.equal((await store.tokens.authenticate('my-automation-secret-123456'))?.workspaceId, result.workspace.id)
+        assert.equal(
+          (await store.tokens.authenticate('my-automation-secret-123456'))?.workspaceId,
+          result.workspace.id,
+        )
       } finally {
         await store.close()
         await database.drop()

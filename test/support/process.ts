@@ -30,7 +30,8 @@ export async function startProcess(env: Record<string, string>, timeoutMs = 20_0
   )
   const deadline = Date.now() + timeoutMs
   while (!/Lost the token\?/.test(err)) {
-    if (child.exitCode !== null) throw new Error(`switchyard exited early (${child.exitCode}):\n${err}\n${out}`)
+    if (child.exitCode !== null)
+      throw new Error(`switchyard exited early (${child.exitCode}):\n${err}\n${out}`)
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
       throw new Error(`switchyard did not start in ${timeoutMs} ms:\n${err}\n${out}`)
@@ -50,9 +51,15 @@ export async function startProcess(env: Record<string, string>, timeoutMs = 20_0
 }
 
 /** Runs a CLI command to completion. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

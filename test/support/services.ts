@@ -23,7 +23,7 @@ export async function postgresUnavailable(): Promise<string | undefined> {
     return undefined
   } catch (e) {
     const reason = `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${(e as Error).message}); set SWITCHYARD_TEST_POSTGRES_URL or start it`
-    if (IN_CI) throw new Error(`CI=true and ${reason}`)
+    if (IN_CI) throw new Error(`CI=true and ${reason}`, { cause: e })
     return reason
   } finally {
     await client.end().catch(() => {})

@@ -40,14 +40,20 @@ export const echoRoutes: FastifyPluginAsync = async (app) => {
     if (q.triggerUnexpectedError) throw new Error('Unexpected error requested by triggerUnexpectedError')
     if (q.triggerMultipleErrors) {
       const errors = ['first', 'second'].map((n) =>
-        errorEntry(new SwitchyardError('SY_API_TEST_ERROR', `The ${n} error requested by triggerMultipleErrors`)),
+        errorEntry(
+          new SwitchyardError('SY_API_TEST_ERROR', `The ${n} error requested by triggerMultipleErrors`),
+        ),
       )
       return reply.code(400).send({ errors })
     }
     if (q.triggerError) {
-      throw new SwitchyardError('SY_API_TEST_ERROR', 'The error requested by triggerError', { field: 'triggerError' })
+      throw new SwitchyardError('SY_API_TEST_ERROR', 'The error requested by triggerError', {
+        field: 'triggerError',
+      })
     }
-    const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => !HIDDEN_HEADERS.has(k)))
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(([k]) => !HIDDEN_HEADERS.has(k)),
+    )
     const method = request.method.toLowerCase()
     const data = { method, message: q.message, headers }
     if (q.statusCode !== undefined && q.statusCode >= 300) {

@@ -76,14 +76,18 @@ const resourceOf = (s: Source) => ({ type: 'source', id: s.id, name: s.name })
 
 /** Sources: Segment's `SourcesApi` operations. Every change is audited in its own transaction. */
 export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store }) => {
-  app.get('/sources', { config: { operation: 'listSources', permission: 'source:read' } }, async (request) => {
-    const page = readPagination(request.query)
-    const { items, total } = await store.sources.list(request.principal.workspaceId, {
-      offset: page.offset,
-      limit: page.count,
-    })
-    return { data: { sources: items.map(sourceV1), pagination: paginationOutput(page, total) } }
-  })
+  app.get(
+    '/sources',
+    { config: { operation: 'listSources', permission: 'source:read' } },
+    async (request) => {
+      const page = readPagination(request.query)
+      const { items, total } = await store.sources.list(request.principal.workspaceId, {
+        offset: page.offset,
+        limit: page.count,
+      })
+      return { data: { sources: items.map(sourceV1), pagination: paginationOutput(page, total) } }
+    },
+  )
 
   app.get<{ Params: SourceParams }>(
     '/sources/:sourceId',
@@ -239,7 +243,8 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
 export function auditTypesForUpdate(before: Source, after: Source): string[] {
   const types: string[] = []
   if (before.enabled !== after.enabled) types.push(after.enabled ? 'Source Enabled' : 'Source Disabled')
-  if (JSON.stringify(before.settings) !== JSON.stringify(after.settings)) types.push('Source Settings Modified')
+  if (JSON.stringify(before.settings) !== JSON.stringify(after.settings))
+    types.push('Source Settings Modified')
   if (before.name !== after.name || before.slug !== after.slug) types.push('Source Modified')
   return types
 }

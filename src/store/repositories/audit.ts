@@ -81,7 +81,10 @@ export class AuditRepository {
 
   /** Deletes events older than `before` (retention). Returns how many went. */
   async prune(before: string): Promise<number> {
-    const result = await this.ctx.db.deleteFrom('audit_events').where('created_at', '<', before).executeTakeFirst()
+    const result = await this.ctx.db
+      .deleteFrom('audit_events')
+      .where('created_at', '<', before)
+      .executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 }

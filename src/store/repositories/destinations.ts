@@ -50,7 +50,11 @@ export class DestinationRepository {
     return row && this.fromRow(row)
   }
 
-  async list(workspaceId: string, page: Page, filter: { sourceId?: string } = {}): Promise<PageResult<Destination>> {
+  async list(
+    workspaceId: string,
+    page: Page,
+    filter: { sourceId?: string } = {},
+  ): Promise<PageResult<Destination>> {
     let query = this.ctx.db.selectFrom('destinations').where('workspace_id', '=', workspaceId)
     if (filter.sourceId !== undefined) query = query.where('source_id', '=', filter.sourceId)
     const rows = await query.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute()

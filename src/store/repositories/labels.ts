@@ -21,9 +21,13 @@ export class LabelRepository {
         .execute()
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw new SwitchyardError('SY_RESOURCE_CONFLICT', `Label ${label.key}:${label.value} already exists`, {
-          field: 'label',
-        })
+        throw new SwitchyardError(
+          'SY_RESOURCE_CONFLICT',
+          `Label ${label.key}:${label.value} already exists`,
+          {
+            field: 'label',
+          },
+        )
       }
       throw e
     }
@@ -38,7 +42,11 @@ export class LabelRepository {
       .orderBy('key')
       .orderBy('value')
       .execute()
-    return rows.map((r) => ({ key: r.key, value: r.value, ...(r.description != null && { description: r.description }) }))
+    return rows.map((r) => ({
+      key: r.key,
+      value: r.value,
+      ...(r.description != null && { description: r.description }),
+    }))
   }
 
   /** Deletes an unused label. A label still on a source can't be deleted (Segment's rule). */
@@ -51,9 +59,13 @@ export class LabelRepository {
       .where('value', '=', value)
       .executeTakeFirst()
     if (inUse) {
-      throw new SwitchyardError('SY_RESOURCE_CONFLICT', `Label ${key}:${value} is in use and can't be deleted`, {
-        field: 'label',
-      })
+      throw new SwitchyardError(
+        'SY_RESOURCE_CONFLICT',
+        `Label ${key}:${value} is in use and can't be deleted`,
+        {
+          field: 'label',
+        },
+      )
     }
     const result = await this.ctx.db
       .deleteFrom('labels')
@@ -69,25 +81,35 @@ export class LabelRepository {
     const keys = new Set<string>()
     for (const l of labels) {
       if (keys.has(l.key)) {
-        throw new SwitchyardError('SY_API_VALIDATION', `A source can carry one value per label key ("${l.key}")`, {
-          field: 'labels',
-        })
+        throw new SwitchyardError(
+          'SY_API_VALIDATION',
+          `A source can carry one value per label key ("${l.key}")`,
+          {
+            field: 'labels',
+          },
+        )
       }
       keys.add(l.key)
     }
     const known = await this.list(workspaceId)
     for (const l of labels) {
       if (!known.some((k) => k.key === l.key && k.value === l.value)) {
-        throw new SwitchyardError('SY_API_VALIDATION', `Label ${l.key}:${l.value} does not exist; create it first`, {
-          field: 'labels',
-        })
+        throw new SwitchyardError(
+          'SY_API_VALIDATION',
+          `Label ${l.key}:${l.value} does not exist; create it first`,
+          {
+            field: 'labels',
+          },
+        )
       }
     }
     await this.ctx.db.deleteFrom('source_labels').where('source_id', '=', sourceId).execute()
     if (labels.length > 0) {
       await this.ctx.db
         .insertInto('source_labels')
-        .values(labels.map((l) => ({ source_id: sourceId, workspace_id: workspaceId, key: l.key, value: l.value })))
+        .values(
+          labels.map((l) => ({ source_id: sourceId, workspace_id: workspaceId, key: l.key, value: l.value })),
+        )
         .execute()
     }
   }

@@ -40,9 +40,13 @@ export type SourcePatch = Partial<Pick<Source, 'slug' | 'name' | 'enabled' | 'se
 export const MAX_WRITE_KEYS_PER_SOURCE = 10
 
 const slugTaken = (slug: string) =>
-  new SwitchyardError('SY_RESOURCE_CONFLICT', `A source with slug "${slug}" already exists in this workspace`, {
-    field: 'slug',
-  })
+  new SwitchyardError(
+    'SY_RESOURCE_CONFLICT',
+    `A source with slug "${slug}" already exists in this workspace`,
+    {
+      field: 'slug',
+    },
+  )
 
 export class SourceRepository {
   constructor(private readonly ctx: RepositoryContext) {}
@@ -120,7 +124,11 @@ export class SourceRepository {
   async update(workspaceId: string, id: string, patch: SourcePatch): Promise<Source | undefined> {
     const current = await this.get(workspaceId, id)
     if (!current) return undefined
-    if (patch.slug !== undefined && patch.slug !== current.slug && (await this.slugInUse(workspaceId, patch.slug))) {
+    if (
+      patch.slug !== undefined &&
+      patch.slug !== current.slug &&
+      (await this.slugInUse(workspaceId, patch.slug))
+    ) {
       throw slugTaken(patch.slug)
     }
     try {
@@ -233,7 +241,11 @@ export class SourceRepository {
       writeKeys: keys.filter((k) => k.source_id === r.id).map((k) => k.write_key),
       labels: labels
         .filter((l) => l.source_id === r.id)
-        .map((l) => ({ key: l.key, value: l.value, ...(l.description != null && { description: l.description }) })),
+        .map((l) => ({
+          key: l.key,
+          value: l.value,
+          ...(l.description != null && { description: l.description }),
+        })),
     }))
   }
 }

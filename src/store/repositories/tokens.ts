@@ -66,7 +66,11 @@ export class ApiTokenRepository {
     const last = row.last_used_at === null ? 0 : new Date(row.last_used_at).getTime()
     if (now.getTime() - last >= LAST_USED_RESOLUTION_MS) {
       row.last_used_at = now.toISOString()
-      await this.ctx.db.updateTable('api_tokens').set({ last_used_at: row.last_used_at }).where('id', '=', row.id).execute()
+      await this.ctx.db
+        .updateTable('api_tokens')
+        .set({ last_used_at: row.last_used_at })
+        .where('id', '=', row.id)
+        .execute()
     }
     return toToken(row)
   }

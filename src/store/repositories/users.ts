@@ -93,4 +93,9 @@ export class UserRepository {
   }
 }
 
-const toUser = (r: Row<UsersTable>): User => ({ id: r.id, email: r.email, name: r.name, createdAt: toIso(r.created_at) })
+const toUser = (r: Row<UsersTable>): User => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  createdAt: toIso(r.created_at),
+})

@@ -86,7 +86,12 @@ export class WarehouseRepository {
   async connectSource(workspaceId: string, warehouseId: string, sourceId: string): Promise<void> {
     await this.ctx.db
       .insertInto('warehouse_sources')
-      .values({ warehouse_id: warehouseId, source_id: sourceId, workspace_id: workspaceId, created_at: nowIso(this.ctx) })
+      .values({
+        warehouse_id: warehouseId,
+        source_id: sourceId,
+        workspace_id: workspaceId,
+        created_at: nowIso(this.ctx),
+      })
       .onConflict((oc) => oc.columns(['warehouse_id', 'source_id']).doNothing())
       .execute()
   }

@@ -1,5 +1,5 @@
 import { newId } from '../ids.ts'
-import { toIso, type WorkspacesTable, type Row, type NewRow } from '../schema.ts'
+import { toIso, type WorkspacesTable, type Row } from '../schema.ts'
 import { nowIso, type RepositoryContext } from './context.ts'
 
 export interface Workspace {
@@ -21,7 +21,13 @@ export class WorkspaceRepository {
 
   async create(input: { slug: string; name: string }): Promise<Workspace> {
     const at = nowIso(this.ctx)
-    const row = { id: newId(this.ctx.now().getTime()), slug: input.slug, name: input.name, created_at: at, updated_at: at }
+    const row = {
+      id: newId(this.ctx.now().getTime()),
+      slug: input.slug,
+      name: input.name,
+      created_at: at,
+      updated_at: at,
+    }
     await this.ctx.db.insertInto('workspaces').values(row).execute()
     return toWorkspace(row)
   }
@@ -33,7 +39,12 @@ export class WorkspaceRepository {
 
   /** The first workspace ever created: the one a fresh install bootstraps. */
   async first(): Promise<Workspace | undefined> {
-    const row = await this.ctx.db.selectFrom('workspaces').selectAll().orderBy('id').limit(1).executeTakeFirst()
+    const row = await this.ctx.db
+      .selectFrom('workspaces')
+      .selectAll()
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()
     return row && toWorkspace(row)
   }
 }
