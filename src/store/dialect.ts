@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type SqliteDatabase as KyselySqliteDatabase,
+} from 'kysely'
 import pg from 'pg'
 import type { ControlPlaneDatabase } from './schema.ts'
 
@@ -43,7 +49,9 @@ export function openDatabase(target: DatabaseTarget): DatabaseConnection {
     database.pragma('foreign_keys = ON')
     database.pragma('busy_timeout = 5000')
     return {
-      db: new Kysely<ControlPlaneDatabase>({ dialect: new SqliteDialect({ database }) }),
+      db: new Kysely<ControlPlaneDatabase>({
+        dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      }),
       capabilities: CAPABILITIES.sqlite,
       location: `sqlite:${target.path}`,
     }
@@ -54,6 +62,32 @@ export function openDatabase(target: DatabaseTarget): DatabaseConnection {
     db: new Kysely<ControlPlaneDatabase>({ dialect: new PostgresDialect({ pool }) }),
     capabilities: CAPABILITIES.postgres,
     location: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}`,
+  }
+}
+
+/** Most prepared statements kept per SQLite connection; the control plane issues far fewer distinct queries. */
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small query. Queries are
+ * built from a fixed set of shapes, so their SQL text repeats: keep the prepared statements.
+ * Safe because Kysely runs one query at a time on the single SQLite connection.
+ */
+function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = statements.get(text)
+      if (statement) {
+        statements.delete(text) // re-insert below: Map order is recency order
+      } else {
+        statement = database.prepare(text)
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!)
+      }
+      statements.set(text, statement)
+      return statement
+    },
   }
 }
 

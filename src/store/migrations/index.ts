@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely'
-import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration'
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import type { StoreCapabilities } from '../dialect.ts'
 import type { ControlPlaneDatabase } from '../schema.ts'
 import { controlPlane } from './0001-control-plane.ts'
