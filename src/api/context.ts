@@ -11,13 +11,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the guard on every Public API request that reaches a handler. */
     principal: Principal
-    apiVersion: ApiVersion
   }
   interface FastifyContextConfig {
     /** Segment's operation id (`listSources`), for logs and the OpenAPI document. */
     operation?: string
-    /** What the caller must be granted. Routes without one only need a valid token. */
-    permission?: Permission
+    /**
+     * What the caller must be granted; `authenticated` means any valid token. Every Public API
+     * route must say (registration fails otherwise), so no route is open by omission.
+     */
+    permission?: Permission | 'authenticated'
     /** Maturity versions the operation exists in, most stable first. Default: all. */
     versions?: readonly ApiVersion[]
   }

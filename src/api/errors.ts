@@ -46,8 +46,16 @@ export function toApiError(error: FastifyError | Error): SwitchyardError {
     const field = fieldOf(first, fe.validationContext)
     return new SwitchyardError('SY_API_VALIDATION', `${field} ${first.message ?? 'is invalid'}`, { field })
   }
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+  if (fe.statusCode === 413)
     return new SwitchyardError('SY_API_PAYLOAD_TOO_LARGE', 'The request body is too large')
+  if (fe.statusCode === 415) {
+    return new SwitchyardError(
+      'SY_API_UNSUPPORTED_MEDIA_TYPE',
+      `${fe.message}; send Content-Type: application/json`,
+      {
+        field: 'Content-Type',
+      },
+    )
   }
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new SwitchyardError('SY_API_VALIDATION', fe.message, { field: 'body' })

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { SwitchyardError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
 import { isGranted, type Principal } from './principal.ts'
-import type { RateLimiter } from './rate-limit.ts'
+import type { RateLimiter, RateLimitVerdict } from './rate-limit.ts'
 import { ALL_VERSIONS, negotiateVersion } from './versioning.ts'
 
 export interface GuardOptions {
@@ -16,53 +16,64 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
 /**
  * Runs before every Public API operation, in this order:
  * 1. version negotiation from `Accept` (406 when nothing we serve is acceptable);
- * 2. bearer-token authentication;
- * 3. rate limiting, per token, or per address when authentication failed (so guessing tokens is
- *    throttled too), with Segment's `X-RateLimit-*` headers on every answer;
- * 4. 401 when authentication failed;
- * 5. the route's permission (403 with the reason).
+ * 2. an address whose failed authentications used up its bucket is refused (429) before any
+ *    token lookup, so guessing tokens costs the guesser, not the database;
+ * 3. bearer-token authentication;
+ * 4. rate limiting: per token, or per address when authentication failed; Segment's
+ *    `X-RateLimit-*` headers on every answer;
+ * 5. 401 when authentication failed;
+ * 6. the route's permission (403 with the reason).
  */
 export function createGuard(options: GuardOptions) {
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const config = request.routeOptions.config
-    const negotiated = negotiateVersion(request.headers.accept, config.versions ?? ALL_VERSIONS)
-    request.apiVersion = negotiated.version
-    reply.type(negotiated.contentType)
+    reply.type(negotiateVersion(request.headers.accept, config.versions ?? ALL_VERSIONS).contentType)
 
-    const authFailure = await authenticate(request, options.store)
+    const addressKey = `ip:${request.ip}`
+    const addressBucket = options.limiter.check(addressKey, options.now())
+    if (!addressBucket.allowed) refuse(reply, addressBucket)
 
+    const principal = await authenticate(request, options.store)
     const verdict = options.limiter.take(
-      request.principal ? `token:${request.principal.id}` : `ip:${request.ip}`,
+      principal instanceof SwitchyardError ? addressKey : `token:${principal.id}`,
       options.now(),
     )
-    reply.header('X-RateLimit-Limit', verdict.limit)
-    reply.header('X-RateLimit-Consumed', verdict.consumed)
-    reply.header('X-RateLimit-Remaining', verdict.remaining)
-    reply.header('X-RateLimit-Reset', new Date(verdict.resetAt).toUTCString())
-    if (!verdict.allowed) {
-      reply.header('Retry-After', Math.ceil(verdict.msBeforeNext / 1000))
-      throw new SwitchyardError(
-        'SY_API_RATE_LIMITED',
-        `Rate limit of ${verdict.limit} requests per minute reached; retry in ${verdict.msBeforeNext} ms`,
-        {
-          data: { msBeforeNext: verdict.msBeforeNext, remainingPoints: 0, consumedPoints: verdict.consumed },
-        },
-      )
-    }
-    if (authFailure) throw authFailure
+    if (!verdict.allowed) refuse(reply, verdict)
+    setRateLimitHeaders(reply, verdict)
+    if (principal instanceof SwitchyardError) throw principal
+    request.principal = principal
 
-    const permission = config.permission
-    if (permission && !isGranted(request.principal, permission)) {
+    // Every route declares a permission (checked at registration); only the 404 handler has none.
+    const permission = config.permission ?? 'authenticated'
+    if (permission !== 'authenticated' && !isGranted(principal, permission)) {
       throw new SwitchyardError(
         'SY_API_FORBIDDEN',
-        `${request.principal.kind === 'token' ? 'This token' : 'This user'} (${request.principal.role}) lacks the ${permission} permission needed for ${config.operation ?? 'this operation'}`,
+        `${principal.kind === 'token' ? 'This token' : 'This user'} (${principal.role}) lacks the ${permission} permission needed for ${config.operation ?? 'this operation'}`,
         { data: { permission } },
       )
     }
   }
 }
 
-async function authenticate(request: FastifyRequest, store: Store): Promise<SwitchyardError | undefined> {
+function setRateLimitHeaders(reply: FastifyReply, verdict: RateLimitVerdict): void {
+  reply.header('X-RateLimit-Limit', verdict.limit)
+  reply.header('X-RateLimit-Consumed', verdict.consumed)
+  reply.header('X-RateLimit-Remaining', verdict.remaining)
+  reply.header('X-RateLimit-Reset', new Date(verdict.resetAt).toUTCString())
+}
+
+function refuse(reply: FastifyReply, verdict: RateLimitVerdict): never {
+  setRateLimitHeaders(reply, verdict)
+  reply.header('Retry-After', Math.max(1, Math.ceil(verdict.msBeforeNext / 1000)))
+  throw new SwitchyardError(
+    'SY_API_RATE_LIMITED',
+    `Rate limit of ${verdict.limit} requests per minute reached; retry in ${verdict.msBeforeNext} ms`,
+    { data: { msBeforeNext: verdict.msBeforeNext, remainingPoints: 0, consumedPoints: verdict.consumed } },
+  )
+}
+
+/** The principal behind the request's bearer token, or the 401 to answer. */
+async function authenticate(request: FastifyRequest, store: Store): Promise<Principal | SwitchyardError> {
   const header = request.headers.authorization
   if (!header) {
     return new SwitchyardError(
@@ -84,13 +95,11 @@ async function authenticate(request: FastifyRequest, store: Store): Promise<Swit
       },
     )
   }
-  const principal: Principal = {
+  return {
     kind: 'token',
     id: token.id,
     name: token.description,
     workspaceId: token.workspaceId,
     role: token.role,
   }
-  request.principal = principal
-  return undefined
 }

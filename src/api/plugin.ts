@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify'
+import { Ajv } from 'ajv'
+import type { FastifyPluginAsync, FastifySchema } from 'fastify'
 import { SwitchyardError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
 import type { ApiContext } from './context.ts'
@@ -18,6 +19,13 @@ export interface PublicApiOptions {
 }
 
 /**
+ * Bodies are validated strictly: `"enabled": "false"` is an error, not `false`. Query strings and
+ * path parameters are text on the wire, so they are converted to the schema's types.
+ */
+const bodyValidator = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false })
+const textValidator = new Ajv({ coerceTypes: 'array', useDefaults: true, allErrors: false, strict: false })
+
+/**
  * The Public API, in Segment's shapes: mount it with `prefix: '/api'`. Every operation passes the
  * guard (version, auth, rate limit, permission) and answers `{data}` or `{errors:[…]}`.
  * A feature adds its operations as one more route plugin here.
@@ -25,8 +33,15 @@ export interface PublicApiOptions {
 export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
   const context: ApiContext = { store: options.store }
   app.decorateRequest('principal', null as never)
-  app.decorateRequest('apiVersion', 'v1')
   app.setErrorHandler(apiErrorHandler)
+  app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyValidator : textValidator).compile(schema as object),
+  )
+  app.addHook('onRoute', (route) => {
+    if (route.config?.permission === undefined && route.path !== '*') {
+      throw new Error(`Public API route ${route.method} ${route.url} declares no permission`)
+    }
+  })
   app.addHook(
     'onRequest',
     createGuard({

@@ -30,3 +30,21 @@ test('reports remaining, consumed and when the bucket is full again', () => {
     { remaining: 599, consumed: 1, resetAt: 100, limit: 600 },
   )
 })
+
+test('check() reports without spending', () => {
+  const limiter = new RateLimiter(1)
+  assert.equal(limiter.check('a', 0).allowed, true)
+  assert.equal(limiter.check('a', 0).allowed, true)
+  assert.equal(limiter.take('a', 0).allowed, true)
+  assert.equal(limiter.check('a', 0).allowed, false)
+})
+
+test('keeps at most maxKeys buckets, forgetting the least recently used', () => {
+  const limiter = new RateLimiter(1, 2)
+  limiter.take('a', 0)
+  limiter.take('b', 0)
+  limiter.take('a', 0) // a is now the most recent
+  limiter.take('c', 0) // evicts b
+  assert.equal(limiter.check('a', 0).allowed, false, 'a is remembered as spent')
+  assert.equal(limiter.check('b', 0).allowed, true, 'b was forgotten, so it is full again')
+})

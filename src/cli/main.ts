@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig, SETTINGS, type SwitchyardConfig } from '../config/index.ts'
 import { isSwitchyardError } from '../errors/index.ts'
 import { createLogger, openMigratedStore, startSwitchyard } from '../server/index.ts'
-import { SYSTEM_ACTOR, type TokenRole } from '../store/index.ts'
+import { issueApiToken, SYSTEM_ACTOR, type TokenRole } from '../store/index.ts'
 
 const HELP = `Usage: switchyard <command> [options]
 
@@ -115,18 +115,13 @@ async function createToken(
   try {
     const workspace = await store.workspaces.first()
     if (!workspace) throw new UsageError('No workspace yet: run `switchyard start` once first')
-    const { token, secret } = await store.transaction(async (tx) => {
-      const created = await tx.tokens.create({ workspaceId: workspace.id, description, role: tokenRole })
-      await tx.audit.record({
-        workspaceId: workspace.id,
-        type: 'Access Token Created',
-        actor: { ...SYSTEM_ACTOR, name: 'Switchyard CLI' },
-        resource: { type: 'token', id: created.token.id, name: description },
-        before: null,
-        after: created.token,
-      })
-      return created
-    })
+    const { token, secret } = await store.transaction((tx) =>
+      issueApiToken(
+        tx,
+        { workspaceId: workspace.id, description, role: tokenRole },
+        { ...SYSTEM_ACTOR, name: 'Switchyard CLI' },
+      ),
+    )
     process.stdout.write(
       `Created token ${token.id} (${token.role}) in workspace "${workspace.name}".\n${secret}\n`,
     )

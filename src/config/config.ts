@@ -30,7 +30,8 @@ export function loadConfig({ env = {}, flags = {} }: ConfigSources = {}): Switch
     try {
       config[name] = spec.parse(raw.trim())
     } catch (e) {
-      throw new SwitchyardError('SY_CONFIG_INVALID', `${source} ${(e as Error).message} (got "${raw}")`, {
+      const shown = spec.secret ? '' : ` (got "${raw}")`
+      throw new SwitchyardError('SY_CONFIG_INVALID', `${source} ${(e as Error).message}${shown}`, {
         field: source,
       })
     }

@@ -13,6 +13,8 @@ export interface SettingSpec<T> {
   readonly flag: string
   readonly default: T
   readonly description: string
+  /** Secret settings never appear in error messages or logs (prefer the environment to flags for them). */
+  readonly secret?: boolean
   /** Turns the raw text into the value, or throws `Error` with a message that states the rule. */
   parse(raw: string): T
 }
@@ -41,14 +43,14 @@ const oneOf =
     return raw as T
   }
 
-const roles = (raw: string): Role[] => {
+const roles = (raw: string): readonly Role[] => {
   const list = raw
     .split(',')
     .map((r) => r.trim())
     .filter(Boolean)
   if (list.length === 0) throw new Error(`must name at least one of ${ROLES.join(', ')}`)
   const parseRole = oneOf(ROLES)
-  return [...new Set(list.map(parseRole))]
+  return Object.freeze([...new Set(list.map(parseRole))])
 }
 
 const databaseUrl = (raw: string): string | undefined => {
@@ -109,6 +111,7 @@ export const SETTINGS = {
     default: undefined,
     description:
       'Control-plane database. `postgres://…` selects PostgreSQL; unset means SQLite in the data dir.',
+    secret: true,
     parse: databaseUrl,
   }),
   streamUrl: setting<string | undefined>({
@@ -124,6 +127,7 @@ export const SETTINGS = {
     default: undefined,
     description:
       "On first start, the secret of the default workspace's owner API token (at least 20 characters). Unset: a random token is printed once.",
+    secret: true,
     parse: bootstrapToken,
   }),
   secretKey: setting<string | undefined>({
@@ -132,15 +136,16 @@ export const SETTINGS = {
     default: undefined,
     description:
       'Key that encrypts stored credentials (any string of 32+ characters). Unset: generated once into `<data dir>/secret.key`.',
+    secret: true,
     parse: (raw) => {
       if (raw !== '' && raw.length < 32) throw new Error('must be at least 32 characters long')
       return optionalText(raw)
     },
   }),
-  roles: setting<Role[]>({
+  roles: setting<readonly Role[]>({
     env: 'SWITCHYARD_ROLES',
     flag: 'roles',
-    default: [...ROLES],
+    default: ROLES,
     description: 'Comma-separated roles this process runs: ingest, worker, control.',
     parse: roles,
   }),

@@ -36,10 +36,16 @@ export const ERROR_CODES = {
     type: 'input-validation',
     summary: 'A field of the request is missing or breaks a rule; `field` names it.',
   },
-  SY_API_NOT_FOUND: {
+  SY_RESOURCE_NOT_FOUND: {
     status: 404,
     type: 'not-found',
-    summary: 'The resource named in the path does not exist in this workspace.',
+    summary: 'The resource named in the path (or a field) does not exist in this workspace.',
+  },
+  SY_RESOURCE_INVALID: {
+    status: 400,
+    type: 'input-validation',
+    summary:
+      'The change breaks a rule of the model (one value per label key, at least one write key, …); `field` names it.',
   },
   SY_API_ROUTE_NOT_FOUND: {
     status: 404,
@@ -55,6 +61,11 @@ export const ERROR_CODES = {
     status: 406,
     type: 'not-acceptable',
     summary: 'The `Accept` header asks for a media type or API version Switchyard does not serve.',
+  },
+  SY_API_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    type: 'unsupported-media-type',
+    summary: 'The request body is not JSON; send `Content-Type: application/json`.',
   },
   SY_API_PAYLOAD_TOO_LARGE: {
     status: 413,

@@ -3,6 +3,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
 } from 'fastify'
 import type { Logger } from 'pino'
 import { isSwitchyardError } from '../errors/index.ts'
@@ -34,6 +35,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // During shutdown, new requests get 503 while in-flight ones finish.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Requests Fastify rejects before routing (a malformed URL) still get a coded answer.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      reply.code(400).send({ error: { code: 'SY_HTTP_BAD_REQUEST', message: error.message } })
+    },
   })
 
   // Once closing starts, answers to in-flight requests end their connection; otherwise a client's
@@ -81,6 +86,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/readyz', async (_request, reply) => {
     const reason = await options.readiness()
     if (reason === undefined) return { status: 'ready' }
+    // The reason is a short phrase; details (which may name hosts) go to the log, not the answer.
     return reply.code(503).send({ status: 'not ready', reason, code: 'SY_HTTP_NOT_READY' })
   })
 

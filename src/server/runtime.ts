@@ -42,7 +42,12 @@ export async function openMigratedStore(config: SwitchyardConfig, logger: Logger
       'SWITCHYARD_SECRET_KEY is unset: every process sharing this database must use the same key file',
     )
   }
-  const store = openStore({ target: databaseTarget(config), secretKey: secretKey.key })
+  const store = openStore({
+    target: databaseTarget(config),
+    secretKey: secretKey.key,
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, 'a pooled database connection failed; it will be replaced'),
+  })
   try {
     const { applied } = await store.migrate()
     logger.info(
@@ -72,7 +77,8 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
       await store.ping()
       return undefined
     } catch (e) {
-      return `database unreachable: ${(e as Error).message}`
+      logger.warn({ err: e }, 'readiness check: the database does not answer')
+      return 'database unreachable'
     }
   }
 

@@ -1,3 +1,4 @@
+import { issueApiToken } from './operations.ts'
 import { SYSTEM_ACTOR } from './repositories/audit.ts'
 import type { Workspace } from './repositories/workspaces.ts'
 import type { Store } from './store.ts'
@@ -26,12 +27,16 @@ export async function bootstrapWorkspace(
   try {
     return await store.transaction(async (tx) => {
       const workspace = await tx.workspaces.create(DEFAULT_WORKSPACE)
-      const { token, secret } = await tx.tokens.create({
-        workspaceId: workspace.id,
-        description: 'Owner token created at first start',
-        role: 'Workspace Owner',
-        ...(options.bootstrapToken !== undefined && { secret: options.bootstrapToken }),
-      })
+      const { secret } = await issueApiToken(
+        tx,
+        {
+          workspaceId: workspace.id,
+          description: 'Owner token created at first start',
+          role: 'Workspace Owner',
+          ...(options.bootstrapToken !== undefined && { secret: options.bootstrapToken }),
+        },
+        SYSTEM_ACTOR,
+      )
       await tx.audit.record({
         workspaceId: workspace.id,
         type: 'Workspace Created',
@@ -39,14 +44,6 @@ export async function bootstrapWorkspace(
         resource: { type: 'workspace', id: workspace.id, name: workspace.name },
         before: null,
         after: workspace,
-      })
-      await tx.audit.record({
-        workspaceId: workspace.id,
-        type: 'Access Token Created',
-        actor: SYSTEM_ACTOR,
-        resource: { type: 'token', id: token.id, name: token.description },
-        before: null,
-        after: { ...token },
       })
       return {
         workspace,

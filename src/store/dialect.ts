@@ -2,11 +2,16 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import {
+  CompiledQuery,
   Kysely,
   PostgresDialect,
   SqliteDialect,
+  SqliteDriver,
   sql,
+  type DatabaseConnection as KyselyConnection,
+  type Driver,
   type SqliteDatabase as KyselySqliteDatabase,
+  type SqliteDialectConfig,
 } from 'kysely'
 import pg from 'pg'
 import type { ControlPlaneDatabase } from './schema.ts'
@@ -15,7 +20,7 @@ export type StoreDialectName = 'sqlite' | 'postgres'
 
 /**
  * What differs between the engines, stated as data so that no repository asks which engine it is
- * talking to. Only migrations (column types) and error classification read these.
+ * talking to. Only migrations (column types) and start-up read these.
  */
 export interface StoreCapabilities {
   readonly dialect: StoreDialectName
@@ -23,11 +28,23 @@ export interface StoreCapabilities {
   readonly timestampType: 'text' | 'timestamptz'
   /** Column type for flags. */
   readonly booleanType: 'integer' | 'boolean'
+  /** Whether the engine serialises concurrent migrations itself (Kysely's PostgreSQL advisory lock). */
+  readonly locksMigrations: boolean
 }
 
 const CAPABILITIES: Record<StoreDialectName, StoreCapabilities> = {
-  sqlite: Object.freeze({ dialect: 'sqlite', timestampType: 'text', booleanType: 'integer' }),
-  postgres: Object.freeze({ dialect: 'postgres', timestampType: 'timestamptz', booleanType: 'boolean' }),
+  sqlite: Object.freeze({
+    dialect: 'sqlite',
+    timestampType: 'text',
+    booleanType: 'integer',
+    locksMigrations: false,
+  }),
+  postgres: Object.freeze({
+    dialect: 'postgres',
+    timestampType: 'timestamptz',
+    booleanType: 'boolean',
+    locksMigrations: true,
+  }),
 }
 
 export interface DatabaseConnection {
@@ -39,7 +56,12 @@ export interface DatabaseConnection {
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
 
-export function openDatabase(target: DatabaseTarget): DatabaseConnection {
+export interface OpenDatabaseOptions {
+  /** Called when an idle pooled connection fails (the server restarted, the network dropped). */
+  onConnectionError?: (error: Error) => void
+}
+
+export function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): DatabaseConnection {
   if (target.kind === 'sqlite') {
     if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true })
     const database = new SqliteDatabase(target.path)
@@ -50,18 +72,43 @@ export function openDatabase(target: DatabaseTarget): DatabaseConnection {
     database.pragma('busy_timeout = 5000')
     return {
       db: new Kysely<ControlPlaneDatabase>({
-        dialect: new SqliteDialect({ database: withStatementCache(database) }),
+        dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
       }),
       capabilities: CAPABILITIES.sqlite,
       location: `sqlite:${target.path}`,
     }
   }
   const pool = new pg.Pool({ connectionString: target.url, max: 10 })
+  // Without a listener, an idle connection's error is an unhandled 'error' event that ends the
+  // process. The pool drops the broken connection and opens a new one on the next query.
+  pool.on('error', (error) => options.onConnectionError?.(error))
   const url = new URL(target.url)
   return {
     db: new Kysely<ControlPlaneDatabase>({ dialect: new PostgresDialect({ pool }) }),
     capabilities: CAPABILITIES.postgres,
     location: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}`,
+  }
+}
+
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: they take the write lock up front (waiting up to
+ * busy_timeout), so a transaction that reads and then writes can't fail half way with SQLITE_BUSY
+ * when another process wrote in between.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: KyselyConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
   }
 }
 
@@ -80,7 +127,7 @@ function withStatementCache(database: SqliteDatabase.Database): KyselySqliteData
     prepare(text: string) {
       let statement = statements.get(text)
       if (statement) {
-        statements.delete(text) // re-insert below: Map order is recency order
+        statements.delete(text) // re-inserted below: Map order is recency order
       } else {
         statement = database.prepare(text)
         if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!)
@@ -97,10 +144,12 @@ export async function pingDatabase(db: Kysely<ControlPlaneDatabase>): Promise<vo
 
 /** True when the error is a unique-constraint violation, in either engine. */
 export function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: string; message?: string }
-  return (
-    err?.code === '23505' ||
-    err?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  )
+  const code = (e as { code?: string } | undefined)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}
+
+/** True when the error is a foreign-key violation, in either engine. */
+export function isForeignKeyViolation(e: unknown): boolean {
+  const code = (e as { code?: string } | undefined)?.code
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
 }

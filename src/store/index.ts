@@ -1,5 +1,6 @@
 export { openStore, type Store, type StoreOptions, type Repositories } from './store.ts'
 export { type DatabaseTarget, type StoreCapabilities, type StoreDialectName } from './dialect.ts'
+export { issueApiToken } from './operations.ts'
 export { bootstrapWorkspace, DEFAULT_WORKSPACE, type BootstrapResult } from './bootstrap.ts'
 export { resolveSecretKey, type SecretKeyResolution } from './secret-key.ts'
 export { TOKEN_PREFIX, hashPassword, verifyPassword } from './secrets.ts'
@@ -7,13 +8,19 @@ export type { Page, PageResult } from './repositories/context.ts'
 export type { Workspace } from './repositories/workspaces.ts'
 export {
   MAX_WRITE_KEYS_PER_SOURCE,
+  sourceNotFound,
   type Source,
   type SourceLabel,
   type NewSource,
   type SourcePatch,
 } from './repositories/sources.ts'
 export type { Destination, NewDestination, DestinationPatch } from './repositories/destinations.ts'
-export type { Warehouse, NewWarehouse, WarehousePatch } from './repositories/warehouses.ts'
+export {
+  warehouseNotFound,
+  type Warehouse,
+  type NewWarehouse,
+  type WarehousePatch,
+} from './repositories/warehouses.ts'
 export type { ApiToken, NewApiToken, TokenRole } from './repositories/tokens.ts'
 export type { User, Membership } from './repositories/users.ts'
 export {

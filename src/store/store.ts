@@ -1,4 +1,13 @@
-import type { Kysely } from 'kysely'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type {
+  Kysely,
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely'
 import { openDatabase, pingDatabase, type DatabaseTarget, type StoreCapabilities } from './dialect.ts'
 import { migrateToLatest, type MigrationReport } from './migrations/index.ts'
 import { AuditRepository } from './repositories/audit.ts'
@@ -28,7 +37,11 @@ export interface Repositories {
 export interface Store extends Repositories {
   readonly capabilities: StoreCapabilities
   readonly location: string
-  /** Runs `work` in one transaction: all its writes commit together or not at all. */
+  /**
+   * Runs `work` in one transaction: all its writes commit together or not at all. Inside, use the
+   * `tx` repositories only; touching the store's own repositories there throws (on SQLite it would
+   * wait for the transaction forever).
+   */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>
   migrate(): Promise<MigrationReport>
   /** Throws when the database can't answer. */
@@ -41,6 +54,8 @@ export interface StoreOptions {
   /** Key material for encrypting stored credentials. */
   secretKey: string
   now?: () => Date
+  /** Told about failures of idle pooled connections (PostgreSQL); the pool replaces them itself. */
+  onConnectionError?: (error: Error) => void
 }
 
 function bindRepositories(ctx: RepositoryContext): Repositories {
@@ -56,16 +71,36 @@ function bindRepositories(ctx: RepositoryContext): Repositories {
   }
 }
 
+/** Refuses queries on the store's own executor while the same async flow is inside `transaction()`. */
+class OutsideTransactionGuard implements KyselyPlugin {
+  constructor(private readonly insideTransaction: AsyncLocalStorage<true>) {}
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (this.insideTransaction.getStore()) {
+      throw new Error(
+        'store.<repository> used inside store.transaction(): use the tx repositories passed to the callback',
+      )
+    }
+    return args.node
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result
+  }
+}
+
 export function openStore(options: StoreOptions): Store {
-  const { db, capabilities, location } = openDatabase(options.target)
+  const { db, capabilities, location } = openDatabase(options.target, {
+    ...(options.onConnectionError && { onConnectionError: options.onConnectionError }),
+  })
   const secrets = new SecretBox(options.secretKey)
   const now = options.now ?? (() => new Date())
+  const insideTransaction = new AsyncLocalStorage<true>()
   const bind = (executor: Kysely<ControlPlaneDatabase>) => bindRepositories({ db: executor, secrets, now })
   return {
-    ...bind(db),
+    ...bind(db.withPlugin(new OutsideTransactionGuard(insideTransaction))),
     capabilities,
     location,
-    transaction: (work) => db.transaction().execute((trx) => work(bind(trx))),
+    transaction: (work) =>
+      insideTransaction.run(true, () => db.transaction().execute((trx) => work(bind(trx)))),
     migrate: () => migrateToLatest(db, capabilities),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),

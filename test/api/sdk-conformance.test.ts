@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
-import type * as SDK from '@segment/public-api-sdk-typescript'
 import { after, before, describe, test } from 'node:test'
+import { conformance, sdk } from '../support/sdk-models.ts'
 import { startTestSwitchyard, type TestSwitchyard } from '../support/switchyard.ts'
 
 /**
@@ -9,9 +8,6 @@ import { startTestSwitchyard, type TestSwitchyard } from '../support/switchyard.
  * operation implemented so far. The SDK deserialises responses into its models, so a shape we get
  * wrong shows up here as a missing or mistyped field.
  */
-const require = createRequire(import.meta.url)
-// The SDK is CommonJS; its types come from the type-only import above.
-const sdk: typeof SDK = require('@segment/public-api-sdk-typescript')
 
 describe("Segment's Public API SDK against Switchyard", () => {
   let sy: TestSwitchyard
@@ -91,7 +87,7 @@ describe("Segment's Public API SDK against Switchyard", () => {
       type: 'not-found',
       status: 404,
       field: 'sourceId',
-      code: 'SY_API_NOT_FOUND',
+      code: 'SY_RESOURCE_NOT_FOUND',
     })
     await assert.rejects(
       sdk.unwrap(apis.sources.createSource({ slug: 'sdk-server', enabled: true, metadataId: 'iUM16Md8P2' })),
@@ -103,5 +99,56 @@ describe("Segment's Public API SDK against Switchyard", () => {
       type: 'unauthorized',
       status: 401,
     })
+  })
+
+  test('every answer matches the SDK response model on the wire, field for field', async () => {
+    const created = await sy.api('/sources', {
+      method: 'POST',
+      body: { slug: 'shape', enabled: true, metadataId: 'IqDTy1TpoU', settings: { a: 1 } },
+    })
+    const id = created.body.data.source.id
+    await sy.switchyard.store.labels.create(sy.switchyard.bootstrap.workspace.id, {
+      key: 'env',
+      value: 'prod',
+    })
+    await sy.switchyard.store.labels.replaceOnSource(sy.switchyard.bootstrap.workspace.id, id, [
+      { key: 'env', value: 'prod' },
+    ])
+    const writeKey = created.body.data.source.writeKeys[0]
+    const cases: [string, Parameters<TestSwitchyard['api']>[1], string][] = [
+      ['/', {}, 'GetWorkspaceV1Output'],
+      ['/echo?message=m', {}, 'EchoV1Output'],
+      ['/catalog/sources?pagination[count]=3', {}, 'GetSourcesCatalogV1Output'],
+      ['/catalog/sources/IqDTy1TpoU', {}, 'GetSourceMetadataV1Output'],
+      ['/sources?pagination[count]=2', {}, 'ListSourcesV1Output'],
+      [`/sources/${id}`, {}, 'GetSourceV1Output'],
+      [`/sources/${id}`, { method: 'PATCH', body: { name: 'Shape' } }, 'UpdateSourceV1Output'],
+      [`/sources/${id}/writekey`, { method: 'POST' }, 'CreateWriteKeyForSourceAlphaOutput'],
+      [`/sources/${id}/writekey/${writeKey}`, { method: 'DELETE' }, 'RemoveWriteKeyFromSourceAlphaOutput'],
+      [`/sources/${id}`, { method: 'DELETE' }, 'DeleteSourceV1Output'],
+    ]
+    assert.deepEqual(conformance(created.body.data, 'CreateSourceV1Output'), [])
+    for (const [path, init, model] of cases) {
+      const r = await sy.api(path, init)
+      assert.ok(r.status < 300, `${path}: ${r.status}`)
+      assert.deepEqual(Object.keys(r.body), ['data'], path)
+      assert.deepEqual(conformance(r.body.data, model), [], `${init?.method ?? 'GET'} ${path} as ${model}`)
+    }
+  })
+
+  test('the conformance check itself catches a wrong shape', () => {
+    assert.notDeepEqual(conformance({ workspace: { id: 'x', slug: 's' } }, 'GetWorkspaceV1Output'), [])
+    assert.notDeepEqual(
+      conformance({ workspace: { id: 'x', slug: 's', name: 1 } }, 'GetWorkspaceV1Output'),
+      [],
+    )
+    assert.notDeepEqual(
+      conformance({ workspace: { id: 'x', slug: 's', name: 'n', extra: 1 } }, 'GetWorkspaceV1Output'),
+      [],
+    )
+    assert.deepEqual(
+      conformance({ workspace: { id: 'x', slug: 's', name: 'n' } }, 'GetWorkspaceV1Output'),
+      [],
+    )
   })
 })

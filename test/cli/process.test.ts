@@ -94,10 +94,37 @@ describe('switchyard as a process on embedded storage', () => {
     }
   })
 
+  test('three processes starting at once on a fresh data dir: one migrates and bootstraps, all serve', async () => {
+    const fresh = tempDir()
+    try {
+      const started = await Promise.all([0, 1, 2].map(() => startProcess({ SWITCHYARD_DATA_DIR: fresh })))
+      try {
+        assert.equal(started.filter((p) => p.printedToken).length, 1, 'exactly one owner token was created')
+        const token = started.find((p) => p.printedToken)!.printedToken!
+        for (const p of started) {
+          const r = await fetch(`${p.controlUrl}/api/`, { headers: bearer(token) })
+          assert.equal(r.status, 200)
+        }
+      } finally {
+        for (const p of started) p.child.kill('SIGTERM')
+        await Promise.all(started.map((p) => p.waitForExit()))
+      }
+    } finally {
+      rmSync(fresh, { recursive: true, force: true })
+    }
+  })
+
   test('a bad setting stops the start with the variable and the rule', async () => {
     const r = await runCli(['start'], { ...env, SWITCHYARD_INGEST_PORT: 'eighty' })
     assert.equal(r.code, 1)
     assert.match(r.stderr, /SY_CONFIG_INVALID: SWITCHYARD_INGEST_PORT must be a port number/)
+    const secret = await runCli(['migrate'], {
+      ...env,
+      SWITCHYARD_DATABASE_URL: 'mysql://admin:Sup3rS3cret@db/x',
+    })
+    assert.equal(secret.code, 1)
+    assert.match(secret.stderr, /SWITCHYARD_DATABASE_URL must start with postgres/)
+    assert.doesNotMatch(secret.stderr, /Sup3rS3cret/, 'a secret setting is never echoed')
   })
 })
 

@@ -31,8 +31,9 @@ for (const dialect of await dialects()) {
       await database?.drop()
     })
 
-    const conflict = (field: string) => (e: unknown) =>
-      isSwitchyardError(e) && e.code === 'SY_RESOURCE_CONFLICT' && e.field === field
+    const coded = (code: string, field: string) => (e: unknown) =>
+      isSwitchyardError(e) && e.code === code && e.field === field
+    const conflict = (field: string) => coded('SY_RESOURCE_CONFLICT', field)
 
     test('migrating again applies nothing', async () => {
       assert.deepEqual((await store.migrate()).applied, [])
@@ -127,9 +128,96 @@ for (const dialect of await dialects()) {
       const second = await store.sources.addWriteKey(workspace.id, s.id)
       assert.equal((await store.sources.findByWriteKey(second))?.id, s.id)
       assert.deepEqual((await store.sources.get(workspace.id, s.id))?.writeKeys, [s.writeKeys[0], second])
-      assert.equal(await store.sources.removeWriteKey(workspace.id, s.id, s.writeKeys[0]!), true)
+      await store.sources.removeWriteKey(workspace.id, s.id, s.writeKeys[0]!)
       assert.equal(await store.sources.findByWriteKey(s.writeKeys[0]!), undefined)
-      assert.equal(await store.sources.removeWriteKey(workspace.id, s.id, 'nope'), false)
+      await assert.rejects(
+        store.sources.removeWriteKey(workspace.id, s.id, 'nope'),
+        coded('SY_RESOURCE_NOT_FOUND', 'writeKey'),
+      )
+      await assert.rejects(
+        store.sources.removeWriteKey(workspace.id, s.id, second),
+        coded('SY_RESOURCE_INVALID', 'writeKey'),
+      )
+      await assert.rejects(
+        store.sources.addWriteKey('other-workspace', s.id),
+        coded('SY_RESOURCE_NOT_FOUND', 'sourceId'),
+      )
+      for (let i = 1; i < 10; i++) await store.sources.addWriteKey(workspace.id, s.id)
+      await assert.rejects(
+        store.sources.addWriteKey(workspace.id, s.id),
+        coded('SY_RESOURCE_INVALID', 'writeKey'),
+      )
+    })
+
+    test('write keys: concurrent removals never leave a source without a key', async () => {
+      for (let round = 0; round < 5; round++) {
+        const s = await store.sources.create({
+          workspaceId: workspace.id,
+          slug: `race-${round}`,
+          name: 'R',
+          enabled: true,
+          metadataId: 'm',
+        })
+        const second = await store.sources.addWriteKey(workspace.id, s.id)
+        const results = await Promise.allSettled([
+          store.sources.removeWriteKey(workspace.id, s.id, s.writeKeys[0]!),
+          store.sources.removeWriteKey(workspace.id, s.id, second),
+        ])
+        assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
+        assert.equal((await store.sources.get(workspace.id, s.id))?.writeKeys.length, 1)
+      }
+    })
+
+    test('nothing links across workspaces', async () => {
+      const other = await store.workspaces.create({ slug: 'elsewhere', name: 'Elsewhere' })
+      const theirs = await store.sources.create({
+        workspaceId: other.id,
+        slug: 'theirs',
+        name: 'T',
+        enabled: true,
+        metadataId: 'm',
+      })
+      await assert.rejects(
+        store.destinations.create({
+          workspaceId: workspace.id,
+          sourceId: theirs.id,
+          metadataId: 'webhook',
+          name: 'x',
+          enabled: true,
+          settings: {},
+        }),
+        coded('SY_RESOURCE_NOT_FOUND', 'sourceId'),
+      )
+      await store.labels.create(workspace.id, { key: 'team', value: 'a' })
+      await assert.rejects(
+        store.labels.replaceOnSource(workspace.id, theirs.id, [{ key: 'team', value: 'a' }]),
+        coded('SY_RESOURCE_NOT_FOUND', 'sourceId'),
+      )
+      const w = await store.warehouses.create({
+        workspaceId: workspace.id,
+        metadataId: 'duckdb',
+        name: 'W',
+        enabled: true,
+        settings: {},
+      })
+      await assert.rejects(
+        store.warehouses.connectSource(workspace.id, w.id, theirs.id),
+        coded('SY_RESOURCE_NOT_FOUND', 'sourceId'),
+      )
+      await assert.rejects(
+        store.warehouses.connectSource(other.id, w.id, theirs.id),
+        coded('SY_RESOURCE_NOT_FOUND', 'warehouseId'),
+      )
+    })
+
+    test('the store refuses its own repositories inside a transaction instead of deadlocking', async () => {
+      await assert.rejects(
+        store.transaction(async () => {
+          await store.workspaces.first()
+        }),
+        /use the tx repositories/,
+      )
+      assert.ok(await store.workspaces.first(), 'and works again outside')
     })
 
     test('labels: one value per key, must exist, in-use labels cannot be deleted', async () => {
@@ -387,6 +475,29 @@ for (const dialect of await dialects()) {
         await database.drop()
       }
     })
+
+    const inProcessRace =
+      dialect.name === 'sqlite'
+        ? 'better-sqlite3 is synchronous, so connections in one thread block each other: test/cli/process.test.ts races real processes instead'
+        : undefined
+    test(
+      'stores starting together on a fresh database bootstrap exactly one workspace',
+      { skip: inProcessRace },
+      async () => {
+        const database = await dialect.create()
+        const stores = [0, 1, 2].map(() => openStore({ target: database.target, secretKey: SECRET_KEY }))
+        try {
+          await Promise.all(stores.map((s) => s.migrate()))
+          const results = await Promise.all(stores.map((s) => bootstrapWorkspace(s, {})))
+          assert.equal(results.filter((r) => r.created).length, 1)
+          assert.equal(new Set(results.map((r) => r.workspace.id)).size, 1)
+          assert.equal((await stores[0]!.tokens.list(results[0]!.workspace.id)).length, 1)
+        } finally {
+          await Promise.all(stores.map((s) => s.close()))
+          await database.drop()
+        }
+      },
+    )
 
     test('a bootstrap token becomes the owner token secret and is not echoed back', async () => {
       const database = await dialect.create()

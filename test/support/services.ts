@@ -37,12 +37,18 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-/** A fresh, empty PostgreSQL database of its own, dropped by `drop()`. */
+/**
+ * A fresh, empty PostgreSQL database of its own, dropped by `drop()`. It sorts text with ICU's
+ * en-US collation (where 'Z' < 'a' is false), as many real installs do, so nothing may rely on
+ * byte-order comparison of text.
+ */
 export async function createPostgresDatabase(): Promise<TestDatabase> {
   const name = `switchyard_test_${process.pid}_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
   await admin.connect()
-  await admin.query(`create database ${name}`)
+  await admin.query(
+    `create database ${name} template template0 locale_provider icu icu_locale 'en-US' locale 'C.UTF-8'`,
+  )
   await admin.end()
   const url = new URL(POSTGRES_ADMIN_URL)
   url.pathname = `/${name}`

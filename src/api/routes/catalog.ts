@@ -1,7 +1,21 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { SwitchyardError } from '../../errors/index.ts'
-import { SOURCE_CATALOG, findSourceMetadata } from '../../spec/index.ts'
+import { SOURCE_CATALOG, findSourceMetadata, type SourceMetadata } from '../../spec/index.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
+
+/** Segment's `SourceMetadataV1`, with logo URLs made absolute for the host the client called. */
+export function sourceMetadataV1(metadata: SourceMetadata, request: FastifyRequest): SourceMetadata {
+  const origin = `${request.protocol}://${request.host}`
+  const absolute = (path: string | null | undefined) => (path ? new URL(path, origin).toString() : null)
+  return {
+    ...metadata,
+    logos: {
+      default: absolute(metadata.logos.default) ?? '',
+      mark: absolute(metadata.logos.mark),
+      alt: absolute(metadata.logos.alt),
+    },
+  }
+}
 
 /** The catalogs of what can be created. Sources now; destinations and warehouses join with their features. */
 export const catalogRoutes: FastifyPluginAsync = async (app) => {
@@ -12,7 +26,9 @@ export const catalogRoutes: FastifyPluginAsync = async (app) => {
       const page = readPagination(request.query)
       return {
         data: {
-          sourcesCatalog: SOURCE_CATALOG.slice(page.offset, page.offset + page.count),
+          sourcesCatalog: SOURCE_CATALOG.slice(page.offset, page.offset + page.count).map((m) =>
+            sourceMetadataV1(m, request),
+          ),
           pagination: paginationOutput(page, SOURCE_CATALOG.length),
         },
       }
@@ -26,14 +42,14 @@ export const catalogRoutes: FastifyPluginAsync = async (app) => {
       const metadata = findSourceMetadata(request.params.sourceMetadataId)
       if (!metadata) {
         throw new SwitchyardError(
-          'SY_API_NOT_FOUND',
+          'SY_RESOURCE_NOT_FOUND',
           `No source type with id ${request.params.sourceMetadataId}`,
           {
             field: 'sourceMetadataId',
           },
         )
       }
-      return { data: { sourceMetadata: metadata } }
+      return { data: { sourceMetadata: sourceMetadataV1(metadata, request) } }
     },
   )
 }

@@ -62,6 +62,14 @@ export const echoRoutes: FastifyPluginAsync = async (app) => {
     }
     return reply.code(q.statusCode ?? 200).send({ data })
   }
-  app.get('/echo', { schema: { querystring }, config: { operation: 'echo' } }, handler)
-  app.post('/echo', { schema: { querystring }, config: { operation: 'echo' } }, handler)
+  app.get(
+    '/echo',
+    { schema: { querystring }, config: { operation: 'echo', permission: 'authenticated' } },
+    handler,
+  )
+  app.post(
+    '/echo',
+    { schema: { querystring }, config: { operation: 'echo', permission: 'authenticated' } },
+    handler,
+  )
 }

@@ -1,14 +1,16 @@
-import type { FastifyPluginAsync } from 'fastify'
+import { isDeepStrictEqual } from 'node:util'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { SwitchyardError } from '../../errors/index.ts'
 import { findSourceMetadata, type SourceMetadata } from '../../spec/index.ts'
-import type { Source } from '../../store/index.ts'
+import { sourceNotFound, type Source } from '../../store/index.ts'
 import { recordChange } from '../audit.ts'
+import { sourceMetadataV1 } from './catalog.ts'
 import type { ApiContext } from '../context.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
 import { checkName, checkSlug } from '../rules.ts'
 
 /** Segment's `SourceV1`. */
-export function sourceV1(source: Source) {
+export function sourceV1(source: Source, request: FastifyRequest) {
   return {
     id: source.id,
     slug: source.slug,
@@ -18,7 +20,10 @@ export function sourceV1(source: Source) {
     writeKeys: source.writeKeys,
     settings: source.settings,
     labels: source.labels,
-    metadata: findSourceMetadata(source.metadataId) ?? unknownMetadata(source.metadataId),
+    metadata: sourceMetadataV1(
+      findSourceMetadata(source.metadataId) ?? unknownMetadata(source.metadataId),
+      request,
+    ),
   }
 }
 
@@ -69,9 +74,6 @@ interface SourceParams {
   sourceId: string
 }
 
-const notFound = (id: string) =>
-  new SwitchyardError('SY_API_NOT_FOUND', `No source with id ${id} in this workspace`, { field: 'sourceId' })
-
 const resourceOf = (s: Source) => ({ type: 'source', id: s.id, name: s.name })
 
 /** Sources: Segment's `SourcesApi` operations. Every change is audited in its own transaction. */
@@ -85,7 +87,9 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
         offset: page.offset,
         limit: page.count,
       })
-      return { data: { sources: items.map(sourceV1), pagination: paginationOutput(page, total) } }
+      return {
+        data: { sources: items.map((s) => sourceV1(s, request)), pagination: paginationOutput(page, total) },
+      }
     },
   )
 
@@ -94,8 +98,9 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
     { config: { operation: 'getSource', permission: 'source:read' } },
     async (request) => {
       const source = await store.sources.get(request.principal.workspaceId, request.params.sourceId)
-      if (!source) throw notFound(request.params.sourceId)
-      return { data: { source: sourceV1(source) } }
+      if (!source) throw sourceNotFound(request.params.sourceId)
+      // Segment names the source's tracking plan here; tracking plans arrive with Protocols.
+      return { data: { source: sourceV1(source, request), trackingPlanId: null } }
     },
   )
 
@@ -130,7 +135,7 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
         })
         return created
       })
-      return reply.code(201).send({ data: { source: sourceV1(source) } })
+      return reply.code(201).send({ data: { source: sourceV1(source, request) } })
     },
   )
 
@@ -148,14 +153,14 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
       }
       const source = await store.transaction(async (tx) => {
         const before = await tx.sources.get(workspaceId, request.params.sourceId)
-        if (!before) throw notFound(request.params.sourceId)
+        if (!before) throw sourceNotFound(request.params.sourceId)
         const after = (await tx.sources.update(workspaceId, before.id, patch))!
         for (const type of auditTypesForUpdate(before, after)) {
           await recordChange(tx, request.principal, { type, resource: resourceOf(after), before, after })
         }
         return after
       })
-      return { data: { source: sourceV1(source) } }
+      return { data: { source: sourceV1(source, request) } }
     },
   )
 
@@ -166,7 +171,7 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
       const { workspaceId } = request.principal
       await store.transaction(async (tx) => {
         const before = await tx.sources.get(workspaceId, request.params.sourceId)
-        if (!before) throw notFound(request.params.sourceId)
+        if (!before) throw sourceNotFound(request.params.sourceId)
         await tx.sources.delete(workspaceId, before.id)
         await recordChange(tx, request.principal, {
           type: 'Source Deleted',
@@ -186,7 +191,7 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
       const { workspaceId } = request.principal
       const source = await store.transaction(async (tx) => {
         const before = await tx.sources.get(workspaceId, request.params.sourceId)
-        if (!before) throw notFound(request.params.sourceId)
+        if (!before) throw sourceNotFound(request.params.sourceId)
         await tx.sources.addWriteKey(workspaceId, before.id)
         const after = (await tx.sources.get(workspaceId, before.id))!
         await recordChange(tx, request.principal, {
@@ -197,7 +202,7 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
         })
         return after
       })
-      return { data: { source: sourceV1(source) } }
+      return { data: { source: sourceV1(source, request) } }
     },
   )
 
@@ -209,19 +214,7 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
       const { sourceId, writeKey } = request.params
       await store.transaction(async (tx) => {
         const before = await tx.sources.get(workspaceId, sourceId)
-        if (!before) throw notFound(sourceId)
-        if (!before.writeKeys.includes(writeKey)) {
-          throw new SwitchyardError('SY_API_NOT_FOUND', `Source ${sourceId} has no write key ${writeKey}`, {
-            field: 'writeKey',
-          })
-        }
-        if (before.writeKeys.length === 1) {
-          throw new SwitchyardError(
-            'SY_API_VALIDATION',
-            "writeKey is the source's only write key; create another before removing it (or disable the source)",
-            { field: 'writeKey' },
-          )
-        }
+        if (!before) throw sourceNotFound(sourceId)
         await tx.sources.removeWriteKey(workspaceId, sourceId, writeKey)
         const after = (await tx.sources.get(workspaceId, sourceId))!
         await recordChange(tx, request.principal, {
@@ -243,8 +236,7 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
 export function auditTypesForUpdate(before: Source, after: Source): string[] {
   const types: string[] = []
   if (before.enabled !== after.enabled) types.push(after.enabled ? 'Source Enabled' : 'Source Disabled')
-  if (JSON.stringify(before.settings) !== JSON.stringify(after.settings))
-    types.push('Source Settings Modified')
+  if (!isDeepStrictEqual(before.settings, after.settings)) types.push('Source Settings Modified')
   if (before.name !== after.name || before.slug !== after.slug) types.push('Source Modified')
   return types
 }

@@ -7,7 +7,7 @@ export const workspaceRoutes: FastifyPluginAsync<ApiContext> = async (app, { sto
   app.get('/', { config: { operation: 'getWorkspace', permission: 'workspace:read' } }, async (request) => {
     const workspace = await store.workspaces.get(request.principal.workspaceId)
     if (!workspace)
-      throw new SwitchyardError('SY_API_NOT_FOUND', 'The workspace of this token no longer exists')
+      throw new SwitchyardError('SY_RESOURCE_NOT_FOUND', 'The workspace of this token no longer exists')
     return { data: { workspace: { id: workspace.id, slug: workspace.slug, name: workspace.name } } }
   })
 }

@@ -1,10 +1,19 @@
 import type { Kysely } from 'kysely'
 import type { StoreCapabilities } from '../dialect.ts'
 
-/** Workspaces, sources, write keys, labels, destinations, warehouses, tokens, users, audit trail. */
+/**
+ * Workspaces, sources, write keys, labels, destinations, warehouses, tokens, users, audit trail.
+ * Rows that point at a source or warehouse carry the workspace id too, and the foreign key covers
+ * both columns, so the database itself refuses a link across workspaces.
+ */
 export function controlPlane(caps: StoreCapabilities) {
   const ts = caps.timestampType
   const bool = caps.booleanType
+  const sourceRef: [('source_id' | 'workspace_id')[], string, string[]] = [
+    ['source_id', 'workspace_id'],
+    'sources',
+    ['id', 'workspace_id'],
+  ]
   return {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against the schema as it was then
     async up(db: Kysely<any>): Promise<void> {
@@ -29,14 +38,16 @@ export function controlPlane(caps: StoreCapabilities) {
         .addColumn('created_at', ts, (c) => c.notNull())
         .addColumn('updated_at', ts, (c) => c.notNull())
         .addUniqueConstraint('sources_workspace_slug_unique', ['workspace_id', 'slug'])
+        .addUniqueConstraint('sources_id_workspace_unique', ['id', 'workspace_id'])
         .execute()
 
       await db.schema
         .createTable('write_keys')
         .addColumn('write_key', 'text', (c) => c.primaryKey())
-        .addColumn('source_id', 'text', (c) => c.notNull().references('sources.id').onDelete('cascade'))
+        .addColumn('source_id', 'text', (c) => c.notNull())
         .addColumn('workspace_id', 'text', (c) => c.notNull())
         .addColumn('created_at', ts, (c) => c.notNull())
+        .addForeignKeyConstraint('write_keys_source', ...sourceRef, (fk) => fk.onDelete('cascade'))
         .execute()
       await db.schema.createIndex('write_keys_source').on('write_keys').column('source_id').execute()
 
@@ -53,11 +64,12 @@ export function controlPlane(caps: StoreCapabilities) {
       // One value per key per resource; a label in use can't be deleted (no cascade from labels).
       await db.schema
         .createTable('source_labels')
-        .addColumn('source_id', 'text', (c) => c.notNull().references('sources.id').onDelete('cascade'))
+        .addColumn('source_id', 'text', (c) => c.notNull())
         .addColumn('workspace_id', 'text', (c) => c.notNull())
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('value', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('source_labels_pk', ['source_id', 'key'])
+        .addForeignKeyConstraint('source_labels_source', ...sourceRef, (fk) => fk.onDelete('cascade'))
         .addForeignKeyConstraint('source_labels_label', ['workspace_id', 'key', 'value'], 'labels', [
           'workspace_id',
           'key',
@@ -69,13 +81,14 @@ export function controlPlane(caps: StoreCapabilities) {
         .createTable('destinations')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
-        .addColumn('source_id', 'text', (c) => c.notNull().references('sources.id').onDelete('cascade'))
+        .addColumn('source_id', 'text', (c) => c.notNull())
         .addColumn('metadata_id', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('enabled', bool, (c) => c.notNull())
         .addColumn('settings_encrypted', 'text', (c) => c.notNull())
         .addColumn('created_at', ts, (c) => c.notNull())
         .addColumn('updated_at', ts, (c) => c.notNull())
+        .addForeignKeyConstraint('destinations_source', ...sourceRef, (fk) => fk.onDelete('cascade'))
         .execute()
       await db.schema.createIndex('destinations_source').on('destinations').column('source_id').execute()
 
@@ -89,15 +102,24 @@ export function controlPlane(caps: StoreCapabilities) {
         .addColumn('settings_encrypted', 'text', (c) => c.notNull())
         .addColumn('created_at', ts, (c) => c.notNull())
         .addColumn('updated_at', ts, (c) => c.notNull())
+        .addUniqueConstraint('warehouses_id_workspace_unique', ['id', 'workspace_id'])
         .execute()
 
       await db.schema
         .createTable('warehouse_sources')
-        .addColumn('warehouse_id', 'text', (c) => c.notNull().references('warehouses.id').onDelete('cascade'))
-        .addColumn('source_id', 'text', (c) => c.notNull().references('sources.id').onDelete('cascade'))
+        .addColumn('warehouse_id', 'text', (c) => c.notNull())
+        .addColumn('source_id', 'text', (c) => c.notNull())
         .addColumn('workspace_id', 'text', (c) => c.notNull())
         .addColumn('created_at', ts, (c) => c.notNull())
         .addPrimaryKeyConstraint('warehouse_sources_pk', ['warehouse_id', 'source_id'])
+        .addForeignKeyConstraint('warehouse_sources_source', ...sourceRef, (fk) => fk.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'warehouse_sources_warehouse',
+          ['warehouse_id', 'workspace_id'],
+          'warehouses',
+          ['id', 'workspace_id'],
+          (fk) => fk.onDelete('cascade'),
+        )
         .execute()
 
       await db.schema

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import type { StoreCapabilities } from '../dialect.ts'
 import type { ControlPlaneDatabase } from '../schema.ts'
@@ -15,8 +16,10 @@ export interface MigrationReport {
 }
 
 /**
- * Brings the schema up to date. Safe to call from many processes at once: Kysely takes a lock
- * (an advisory lock on PostgreSQL) so each migration runs exactly once.
+ * Brings the schema up to date. Safe to call from many processes at once. On PostgreSQL, Kysely
+ * takes an advisory lock so each migration runs exactly once. SQLite has no such lock: when two
+ * processes race on a fresh database, the loser's first statement fails (the table exists) before
+ * it changes anything, and it re-reads the applied list after a pause.
  */
 export async function migrateToLatest(
   db: Kysely<ControlPlaneDatabase>,
@@ -28,7 +31,15 @@ export async function migrateToLatest(
     migrationTableName: 'switchyard_migrations',
     migrationLockTableName: 'switchyard_migrations_lock',
   })
-  const { error, results }: MigrationResultSet = await migrator.migrateToLatest()
-  if (error) throw error instanceof Error ? error : new Error(String(error))
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+  for (let attempt = 1; ; attempt++) {
+    const { error, results }: MigrationResultSet = await migrator.migrateToLatest()
+    if (!error)
+      return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+    if (caps.locksMigrations || attempt >= MAX_ATTEMPTS)
+      throw error instanceof Error ? error : new Error(String(error))
+    await sleep(RETRY_PAUSE_MS * attempt)
+  }
 }
+
+const MAX_ATTEMPTS = 6
+const RETRY_PAUSE_MS = 250

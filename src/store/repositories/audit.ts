@@ -72,7 +72,13 @@ export class AuditRepository {
     if (filter.resourceType) query = query.where('resource_type', '=', filter.resourceType)
     if (filter.resourceId) query = query.where('resource_id', '=', filter.resourceId)
     if (filter.actorId) query = query.where('actor_id', '=', filter.actorId)
-    const rows = await query.selectAll().orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute()
+    const rows = await query
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute()
     const { total } = await query
       .select((eb) => eb.fn.countAll<number | string>().as('total'))
       .executeTakeFirstOrThrow()

@@ -20,3 +20,16 @@ export interface PageResult<T> {
 }
 
 export const nowIso = (ctx: RepositoryContext): string => ctx.now().toISOString()
+
+/**
+ * Runs `work` in the caller's transaction when there is one, else in a new one. Repository
+ * methods that check a rule and then write (read-check-write) use this, so the rule holds even
+ * when they are called on their own.
+ */
+export function inTransaction<T>(
+  ctx: RepositoryContext,
+  work: (tx: RepositoryContext) => Promise<T>,
+): Promise<T> {
+  if (ctx.db.isTransaction) return work(ctx)
+  return ctx.db.transaction().execute((trx) => work({ ...ctx, db: trx }))
+}

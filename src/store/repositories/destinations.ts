@@ -1,6 +1,8 @@
+import { isForeignKeyViolation } from '../dialect.ts'
 import { newId } from '../ids.ts'
 import { fromBool, toBool, toIso, type DestinationsTable, type Row, type NewRow } from '../schema.ts'
 import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import { sourceNotFound } from './sources.ts'
 
 /** A configured destination: one instance of a catalog destination, attached to one source. */
 export interface Destination {
@@ -36,7 +38,13 @@ export class DestinationRepository {
       created_at: at,
       updated_at: at,
     }
-    await this.ctx.db.insertInto('destinations').values(row).execute()
+    try {
+      await this.ctx.db.insertInto('destinations').values(row).execute()
+    } catch (e) {
+      // The foreign key covers (source, workspace): a source of another workspace doesn't exist here.
+      if (isForeignKeyViolation(e)) throw sourceNotFound(input.sourceId)
+      throw e
+    }
     return this.fromRow(row)
   }
 
@@ -57,7 +65,13 @@ export class DestinationRepository {
   ): Promise<PageResult<Destination>> {
     let query = this.ctx.db.selectFrom('destinations').where('workspace_id', '=', workspaceId)
     if (filter.sourceId !== undefined) query = query.where('source_id', '=', filter.sourceId)
-    const rows = await query.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute()
+    const rows = await query
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute()
     const { total } = await query
       .select((eb) => eb.fn.countAll<number | string>().as('total'))
       .executeTakeFirstOrThrow()

@@ -1,7 +1,7 @@
 import { SwitchyardError } from '../../errors/index.ts'
 import { isUniqueViolation } from '../dialect.ts'
-import { nowIso, type RepositoryContext } from './context.ts'
-import type { SourceLabel } from './sources.ts'
+import { inTransaction, nowIso, type RepositoryContext } from './context.ts'
+import { sourceNotFound, type SourceLabel } from './sources.ts'
 
 /** Workspace labels (`key:value`) and their assignment to sources. */
 export class LabelRepository {
@@ -76,13 +76,16 @@ export class LabelRepository {
     return Number(result.numDeletedRows) > 0
   }
 
-  /** Sets the labels of a source to exactly `labels`; each must exist; one value per key. */
+  /**
+   * Sets the labels of a source to exactly `labels`: each must exist, one value per key. Runs under
+   * a lock on the source row, in the caller's transaction or its own.
+   */
   async replaceOnSource(workspaceId: string, sourceId: string, labels: SourceLabel[]): Promise<void> {
     const keys = new Set<string>()
     for (const l of labels) {
       if (keys.has(l.key)) {
         throw new SwitchyardError(
-          'SY_API_VALIDATION',
+          'SY_RESOURCE_INVALID',
           `A source can carry one value per label key ("${l.key}")`,
           {
             field: 'labels',
@@ -91,26 +94,44 @@ export class LabelRepository {
       }
       keys.add(l.key)
     }
-    const known = await this.list(workspaceId)
-    for (const l of labels) {
-      if (!known.some((k) => k.key === l.key && k.value === l.value)) {
-        throw new SwitchyardError(
-          'SY_API_VALIDATION',
-          `Label ${l.key}:${l.value} does not exist; create it first`,
-          {
-            field: 'labels',
-          },
-        )
+    await inTransaction(this.ctx, async (tx) => {
+      const locked = await tx.db
+        .updateTable('sources')
+        .set({ updated_at: nowIso(tx) })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', sourceId)
+        .executeTakeFirst()
+      if (Number(locked.numUpdatedRows) === 0) throw sourceNotFound(sourceId)
+      const known = await new LabelRepository(tx).list(workspaceId)
+      for (const l of labels) {
+        if (!known.some((k) => k.key === l.key && k.value === l.value)) {
+          throw new SwitchyardError(
+            'SY_RESOURCE_INVALID',
+            `Label ${l.key}:${l.value} does not exist; create it first`,
+            {
+              field: 'labels',
+            },
+          )
+        }
       }
-    }
-    await this.ctx.db.deleteFrom('source_labels').where('source_id', '=', sourceId).execute()
-    if (labels.length > 0) {
-      await this.ctx.db
-        .insertInto('source_labels')
-        .values(
-          labels.map((l) => ({ source_id: sourceId, workspace_id: workspaceId, key: l.key, value: l.value })),
-        )
+      await tx.db
+        .deleteFrom('source_labels')
+        .where('workspace_id', '=', workspaceId)
+        .where('source_id', '=', sourceId)
         .execute()
-    }
+      if (labels.length > 0) {
+        await tx.db
+          .insertInto('source_labels')
+          .values(
+            labels.map((l) => ({
+              source_id: sourceId,
+              workspace_id: workspaceId,
+              key: l.key,
+              value: l.value,
+            })),
+          )
+          .execute()
+      }
+    })
   }
 }

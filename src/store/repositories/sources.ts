@@ -1,8 +1,8 @@
 import { SwitchyardError } from '../../errors/index.ts'
 import { isUniqueViolation } from '../dialect.ts'
 import { newId, newWriteKey } from '../ids.ts'
-import { fromBool, toBool, toIso, type SourcesTable, type Row, type NewRow } from '../schema.ts'
-import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import { fromBool, toBool, toIso, type NewRow, type Row, type SourcesTable } from '../schema.ts'
+import { inTransaction, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
 
 export interface SourceLabel {
   key: string
@@ -48,35 +48,40 @@ const slugTaken = (slug: string) =>
     },
   )
 
+export const sourceNotFound = (id: string, field = 'sourceId') =>
+  new SwitchyardError('SY_RESOURCE_NOT_FOUND', `No source with id ${id} in this workspace`, { field })
+
 export class SourceRepository {
   constructor(private readonly ctx: RepositoryContext) {}
 
+  /** Creates a source with one write key. A slug already used in the workspace is a conflict. */
   async create(input: NewSource): Promise<Source> {
-    const at = nowIso(this.ctx)
-    const row: NewRow<SourcesTable> = {
-      id: newId(this.ctx.now().getTime()),
-      workspace_id: input.workspaceId,
-      slug: input.slug,
-      name: input.name,
-      enabled: fromBool(input.enabled),
-      metadata_id: input.metadataId,
-      settings: JSON.stringify(input.settings ?? {}),
-      created_at: at,
-      updated_at: at,
-    }
-    if (await this.slugInUse(input.workspaceId, input.slug)) throw slugTaken(input.slug)
-    try {
-      await this.ctx.db.insertInto('sources').values(row).execute()
-    } catch (e) {
-      if (isUniqueViolation(e)) throw slugTaken(input.slug)
-      throw e
-    }
-    const writeKey = newWriteKey()
-    await this.ctx.db
-      .insertInto('write_keys')
-      .values({ write_key: writeKey, source_id: row.id, workspace_id: input.workspaceId, created_at: at })
-      .execute()
-    return { ...this.fromRow(row), writeKeys: [writeKey], labels: [] }
+    return inTransaction(this.ctx, async (tx) => {
+      const at = nowIso(tx)
+      const row: NewRow<SourcesTable> = {
+        id: newId(tx.now().getTime()),
+        workspace_id: input.workspaceId,
+        slug: input.slug,
+        name: input.name,
+        enabled: fromBool(input.enabled),
+        metadata_id: input.metadataId,
+        settings: JSON.stringify(input.settings ?? {}),
+        created_at: at,
+        updated_at: at,
+      }
+      try {
+        await tx.db.insertInto('sources').values(row).execute()
+      } catch (e) {
+        if (isUniqueViolation(e)) throw slugTaken(input.slug)
+        throw e
+      }
+      const writeKey = newWriteKey()
+      await tx.db
+        .insertInto('write_keys')
+        .values({ write_key: writeKey, source_id: row.id, workspace_id: input.workspaceId, created_at: at })
+        .execute()
+      return { ...fromRow(row as Row<SourcesTable>), writeKeys: [writeKey], labels: [] }
+    })
   }
 
   async get(workspaceId: string, id: string): Promise<Source | undefined> {
@@ -91,7 +96,7 @@ export class SourceRepository {
     return source
   }
 
-  /** The enabled-or-not source a write key belongs to, in any workspace (used by ingest). */
+  /** The source a write key belongs to, in any workspace, enabled or not (ingest decides). */
   async findByWriteKey(writeKey: string): Promise<Source | undefined> {
     const row = await this.ctx.db
       .selectFrom('write_keys')
@@ -104,35 +109,26 @@ export class SourceRepository {
     return source
   }
 
+  /** Sources in creation order. */
   async list(workspaceId: string, page: Page): Promise<PageResult<Source>> {
-    const rows = await this.ctx.db
-      .selectFrom('sources')
+    const query = this.ctx.db.selectFrom('sources').where('workspace_id', '=', workspaceId)
+    const rows = await query
       .selectAll()
-      .where('workspace_id', '=', workspaceId)
+      .orderBy('created_at')
       .orderBy('id')
       .limit(page.limit)
       .offset(page.offset)
       .execute()
-    const { total } = await this.ctx.db
-      .selectFrom('sources')
+    const { total } = await query
       .select((eb) => eb.fn.countAll<number | string>().as('total'))
-      .where('workspace_id', '=', workspaceId)
       .executeTakeFirstOrThrow()
     return { items: await this.hydrate(rows), total: Number(total) }
   }
 
+  /** Applies the patch; undefined when the source isn't in the workspace. */
   async update(workspaceId: string, id: string, patch: SourcePatch): Promise<Source | undefined> {
-    const current = await this.get(workspaceId, id)
-    if (!current) return undefined
-    if (
-      patch.slug !== undefined &&
-      patch.slug !== current.slug &&
-      (await this.slugInUse(workspaceId, patch.slug))
-    ) {
-      throw slugTaken(patch.slug)
-    }
     try {
-      await this.ctx.db
+      const result = await this.ctx.db
         .updateTable('sources')
         .set({
           ...(patch.slug !== undefined && { slug: patch.slug }),
@@ -143,7 +139,8 @@ export class SourceRepository {
         })
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', id)
-        .execute()
+        .executeTakeFirst()
+      if (Number(result.numUpdatedRows) === 0) return undefined
     } catch (e) {
       if (isUniqueViolation(e) && patch.slug !== undefined) throw slugTaken(patch.slug)
       throw e
@@ -161,56 +158,54 @@ export class SourceRepository {
     return Number(result.numDeletedRows) > 0
   }
 
+  /**
+   * Adds a write key. Runs under a lock on the source row (in the caller's transaction or its own),
+   * so concurrent calls can't take a source past the limit.
+   */
   async addWriteKey(workspaceId: string, id: string): Promise<string> {
-    const source = await this.get(workspaceId, id)
-    if (!source) throw new Error(`source ${id} not found`)
-    if (source.writeKeys.length >= MAX_WRITE_KEYS_PER_SOURCE) {
-      throw new SwitchyardError(
-        'SY_RESOURCE_CONFLICT',
-        `A source holds at most ${MAX_WRITE_KEYS_PER_SOURCE} write keys; remove one first`,
-        { field: 'writeKey' },
-      )
-    }
-    const writeKey = newWriteKey()
-    await this.ctx.db
-      .insertInto('write_keys')
-      .values({ write_key: writeKey, source_id: id, workspace_id: workspaceId, created_at: nowIso(this.ctx) })
-      .execute()
-    return writeKey
+    return inTransaction(this.ctx, async (tx) => {
+      const keys = await lockWriteKeys(tx, workspaceId, id)
+      if (keys.length >= MAX_WRITE_KEYS_PER_SOURCE) {
+        throw new SwitchyardError(
+          'SY_RESOURCE_INVALID',
+          `A source holds at most ${MAX_WRITE_KEYS_PER_SOURCE} write keys; remove one first`,
+          { field: 'writeKey' },
+        )
+      }
+      const writeKey = newWriteKey()
+      await tx.db
+        .insertInto('write_keys')
+        .values({ write_key: writeKey, source_id: id, workspace_id: workspaceId, created_at: nowIso(tx) })
+        .execute()
+      return writeKey
+    })
   }
 
-  async removeWriteKey(workspaceId: string, id: string, writeKey: string): Promise<boolean> {
-    const result = await this.ctx.db
-      .deleteFrom('write_keys')
-      .where('workspace_id', '=', workspaceId)
-      .where('source_id', '=', id)
-      .where('write_key', '=', writeKey)
-      .executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
-  }
-
-  private async slugInUse(workspaceId: string, slug: string): Promise<boolean> {
-    const row = await this.ctx.db
-      .selectFrom('sources')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('slug', '=', slug)
-      .executeTakeFirst()
-    return row !== undefined
-  }
-
-  private fromRow(r: Row<SourcesTable>): Omit<Source, 'writeKeys' | 'labels'> {
-    return {
-      id: r.id,
-      workspaceId: r.workspace_id,
-      slug: r.slug,
-      name: r.name,
-      enabled: toBool(r.enabled),
-      metadataId: r.metadata_id,
-      settings: JSON.parse(r.settings) as Record<string, unknown>,
-      createdAt: toIso(r.created_at),
-      updatedAt: toIso(r.updated_at),
-    }
+  /**
+   * Removes a write key, never the last one (disable the source instead). Under the same lock as
+   * `addWriteKey`, so two concurrent removals can't leave a source without keys.
+   */
+  async removeWriteKey(workspaceId: string, id: string, writeKey: string): Promise<void> {
+    return inTransaction(this.ctx, async (tx) => {
+      const keys = await lockWriteKeys(tx, workspaceId, id)
+      if (!keys.includes(writeKey)) {
+        throw new SwitchyardError('SY_RESOURCE_NOT_FOUND', `Source ${id} has no write key ${writeKey}`, {
+          field: 'writeKey',
+        })
+      }
+      if (keys.length === 1) {
+        throw new SwitchyardError(
+          'SY_RESOURCE_INVALID',
+          "writeKey is the source's only write key; create another before removing it (or disable the source)",
+          { field: 'writeKey' },
+        )
+      }
+      await tx.db
+        .deleteFrom('write_keys')
+        .where('source_id', '=', id)
+        .where('write_key', '=', writeKey)
+        .execute()
+    })
   }
 
   /** Adds write keys and labels to source rows with one query each, whatever the number of rows. */
@@ -237,7 +232,7 @@ export class SourceRepository {
       .orderBy('labels.key')
       .execute()
     return rows.map((r) => ({
-      ...this.fromRow(r),
+      ...fromRow(r),
       writeKeys: keys.filter((k) => k.source_id === r.id).map((k) => k.write_key),
       labels: labels
         .filter((l) => l.source_id === r.id)
@@ -248,4 +243,35 @@ export class SourceRepository {
         })),
     }))
   }
+}
+
+function fromRow(r: Row<SourcesTable>): Omit<Source, 'writeKeys' | 'labels'> {
+  return {
+    id: r.id,
+    workspaceId: r.workspace_id,
+    slug: r.slug,
+    name: r.name,
+    enabled: toBool(r.enabled),
+    metadataId: r.metadata_id,
+    settings: JSON.parse(r.settings) as Record<string, unknown>,
+    createdAt: toIso(r.created_at),
+    updatedAt: toIso(r.updated_at),
+  }
+}
+
+/**
+ * Locks the source row (an update takes a row lock in PostgreSQL; in SQLite the transaction
+ * already holds the write lock) and returns its write keys. Throws when the source isn't in the
+ * workspace.
+ */
+async function lockWriteKeys(tx: RepositoryContext, workspaceId: string, id: string): Promise<string[]> {
+  const locked = await tx.db
+    .updateTable('sources')
+    .set({ updated_at: nowIso(tx) })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (Number(locked.numUpdatedRows) === 0) throw sourceNotFound(id)
+  const rows = await tx.db.selectFrom('write_keys').select('write_key').where('source_id', '=', id).execute()
+  return rows.map((r) => r.write_key)
 }

@@ -80,6 +80,7 @@ export class ApiTokenRepository {
       .selectFrom('api_tokens')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
+      .orderBy('created_at')
       .orderBy('id')
       .execute()
     return rows.map(toToken)

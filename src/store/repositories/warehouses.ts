@@ -1,6 +1,8 @@
 import { newId } from '../ids.ts'
 import { fromBool, toBool, toIso, type WarehousesTable, type Row, type NewRow } from '../schema.ts'
+import { SwitchyardError } from '../../errors/index.ts'
 import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import { sourceNotFound } from './sources.ts'
 
 export interface Warehouse {
   id: string
@@ -49,7 +51,13 @@ export class WarehouseRepository {
 
   async list(workspaceId: string, page: Page): Promise<PageResult<Warehouse>> {
     const query = this.ctx.db.selectFrom('warehouses').where('workspace_id', '=', workspaceId)
-    const rows = await query.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute()
+    const rows = await query
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute()
     const { total } = await query
       .select((eb) => eb.fn.countAll<number | string>().as('total'))
       .executeTakeFirstOrThrow()
@@ -82,8 +90,16 @@ export class WarehouseRepository {
     return Number(result.numDeletedRows) > 0
   }
 
-  /** Connects a source to a warehouse; connecting twice is a no-op. */
+  /** Connects a source to a warehouse; connecting twice is a no-op. Both must be in the workspace. */
   async connectSource(workspaceId: string, warehouseId: string, sourceId: string): Promise<void> {
+    if (!(await this.get(workspaceId, warehouseId))) throw warehouseNotFound(warehouseId)
+    const source = await this.ctx.db
+      .selectFrom('sources')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', sourceId)
+      .executeTakeFirst()
+    if (!source) throw sourceNotFound(sourceId)
     await this.ctx.db
       .insertInto('warehouse_sources')
       .values({
@@ -141,3 +157,6 @@ export class WarehouseRepository {
     }
   }
 }
+
+export const warehouseNotFound = (id: string, field = 'warehouseId') =>
+  new SwitchyardError('SY_RESOURCE_NOT_FOUND', `No warehouse with id ${id} in this workspace`, { field })
