@@ -121,6 +121,29 @@ export const SETTINGS = {
     description: 'Event stream. `nats://…` selects NATS JetStream; unset means the embedded stream.',
     parse: streamUrl,
   }),
+  streamDurability: setting<'full' | 'normal'>({
+    env: 'SWITCHYARD_STREAM_DURABILITY',
+    flag: 'stream-durability',
+    default: 'full',
+    description:
+      'Embedded stream: `full` makes every acknowledged event survive power loss (fsync per group commit); `normal` survives a process crash only.',
+    parse: oneOf(['full', 'normal'] as const),
+  }),
+  streamMaxBacklog: setting({
+    env: 'SWITCHYARD_STREAM_MAX_BACKLOG',
+    flag: 'stream-max-backlog',
+    default: 5_000_000,
+    description:
+      'Events waiting in the stream above which ingest answers 503 with `Retry-After` instead of accepting more.',
+    parse: positiveInt,
+  }),
+  streamMinFreeDiskMb: setting({
+    env: 'SWITCHYARD_STREAM_MIN_FREE_DISK_MB',
+    flag: 'stream-min-free-disk-mb',
+    default: 1024,
+    description: 'Free space (MB) that must remain on the data dir’s disk; below it ingest answers 503.',
+    parse: positiveInt,
+  }),
   bootstrapToken: setting<string | undefined>({
     env: 'SWITCHYARD_BOOTSTRAP_TOKEN',
     flag: 'bootstrap-token',
@@ -148,6 +171,14 @@ export const SETTINGS = {
     default: ROLES,
     description: 'Comma-separated roles this process runs: ingest, worker, control.',
     parse: roles,
+  }),
+  trustedProxies: setting<string | undefined>({
+    env: 'SWITCHYARD_TRUSTED_PROXIES',
+    flag: 'trusted-proxies',
+    default: undefined,
+    description:
+      'Comma-separated addresses or CIDR ranges of proxies in front of the ingest port. Only then is `X-Forwarded-For` used for `context.ip`.',
+    parse: optionalText,
   }),
   logLevel: setting<LogLevel>({
     env: 'SWITCHYARD_LOG_LEVEL',

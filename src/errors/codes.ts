@@ -88,6 +88,50 @@ export const ERROR_CODES = {
     summary: 'Raised on purpose by `GET /echo?triggerError=true` so clients can test their error handling.',
   },
 
+  // Tracking API (ingest port). `type` is Segment's discard reason.
+  SY_INGEST_UNKNOWN_SOURCE: {
+    status: 401,
+    type: 'unknown_source',
+    summary: 'No write key was sent (Basic auth user name or `writeKey` in the body), or no source has it.',
+  },
+  SY_INGEST_SOURCE_DISABLED: {
+    status: 403,
+    type: 'source_disabled',
+    summary: 'The source of this write key is disabled; enable it to accept data again.',
+  },
+  SY_INGEST_BAD_REQUEST: {
+    status: 400,
+    type: 'bad_request',
+    summary: 'The body could not be decoded: not JSON, not UTF-8, nested too deeply, or a bad pixel `data`.',
+  },
+  SY_INGEST_INVALID_MESSAGE: {
+    status: 400,
+    type: 'invalid_message',
+    summary:
+      "A message breaks one of Segment's rules; `reason` is Segment's code (`no_user_anon_id`, …) and `field` the field.",
+  },
+  SY_INGEST_EMPTY_BATCH: {
+    status: 400,
+    type: 'empty_batch',
+    summary: 'A batch request holds no messages, or none of them was valid (`rejected` lists why).',
+  },
+  SY_INGEST_MESSAGE_TOO_LARGE: {
+    status: 400,
+    type: 'message_too_large',
+    summary: 'One message is larger than 32 KB of JSON.',
+  },
+  SY_INGEST_REQUEST_TOO_LARGE: {
+    status: 400,
+    type: 'request_too_large',
+    summary: 'The request body is larger than 500 KB.',
+  },
+  SY_INGEST_OVERLOADED: {
+    status: 503,
+    type: 'too_many_requests',
+    summary:
+      'The event stream is over its backlog or disk limit; clients retry after `Retry-After` and nothing is lost.',
+  },
+
   // HTTP servers in general (outside the Public API)
   SY_HTTP_BAD_REQUEST: {
     status: 400,

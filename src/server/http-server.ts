@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   /** Resolves to undefined when ready to serve, or to the reason it is not. */
   readiness: () => Promise<string | undefined>
   bodyLimit?: number
+  /** Proxies whose `X-Forwarded-*` headers are believed (addresses or CIDR ranges). */
+  trustedProxies?: string[]
 }
 
 /**
@@ -32,6 +34,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustedProxies ?? false,
     // During shutdown, new requests get 503 while in-flight ones finish.
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { publicApi } from '../api/index.ts'
 import type { SwitchyardConfig } from '../config/index.ts'
+import { SwitchyardError } from '../errors/index.ts'
+import { ingest } from '../ingest/index.ts'
 import {
   bootstrapWorkspace,
   openStore,
@@ -11,6 +13,7 @@ import {
   type DatabaseTarget,
   type Store,
 } from '../store/index.ts'
+import { openStream, type EventStream } from '../stream/index.ts'
 import { controlPages } from './control-pages.ts'
 import { createHttpServer } from './http-server.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -18,6 +21,8 @@ import { createMetrics, type Metrics } from './metrics.ts'
 /** A running Switchyard process: what it serves and how to stop it. */
 export interface Switchyard {
   readonly store: Store
+  /** The event stream, when a role of this process uses it (ingest, worker). */
+  readonly stream: EventStream | undefined
   readonly metrics: Metrics
   readonly bootstrap: BootstrapResult
   /** `http://host:port` of each port this process serves. */
@@ -70,27 +75,34 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   const store = await openMigratedStore(config, logger)
   const metrics = createMetrics()
   const servers: FastifyInstance[] = []
+  let stream: EventStream | undefined
   let stopping = false
   const readiness = async (): Promise<string | undefined> => {
     if (stopping) return 'shutting down'
     try {
       await store.ping()
-      return undefined
     } catch (e) {
       logger.warn({ err: e }, 'readiness check: the database does not answer')
       return 'database unreachable'
     }
+    if (stream && !(await stream.health()).accepting) return 'event stream over its limits'
+    return undefined
   }
 
+  // Servers first (no new work, in-flight requests finish and append), then the stream (its
+  // pending group commits are written), then the control plane.
   const stop = async () => {
     if (stopping) return
     stopping = true
     await Promise.allSettled(servers.map((s) => s.close()))
+    await stream?.close()
     await store.close()
     logger.info('stopped')
   }
 
   try {
+    if (config.roles.includes('ingest') || config.roles.includes('worker'))
+      stream = await openEventStream(config, logger)
     const bootstrap = await bootstrapWorkspace(store, {
       ...(config.bootstrapToken !== undefined && { bootstrapToken: config.bootstrapToken }),
     })
@@ -109,19 +121,52 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
       controlUrl = await listen(control, config.host, config.controlPort)
     }
     if (config.roles.includes('ingest')) {
-      const ingest = createHttpServer({ name: 'ingest', logger, metrics, readiness })
-      servers.push(ingest)
-      ingestUrl = await listen(ingest, config.host, config.ingestPort)
+      const ingestServer = createHttpServer({
+        name: 'ingest',
+        logger,
+        metrics,
+        readiness,
+        // Fastify's own limit sits above the Tracking API's 500 KB so that its answer names the limit.
+        bodyLimit: 1024 * 1024,
+        ...(config.trustedProxies && {
+          trustedProxies: config.trustedProxies.split(',').map((p) => p.trim()),
+        }),
+      })
+      servers.push(ingestServer)
+      await ingestServer.register(ingest, { store, stream: stream! })
+      ingestUrl = await listen(ingestServer, config.host, config.ingestPort)
     }
     logger.info(
       { roles: config.roles, ingestUrl, controlUrl, workspace: bootstrap.workspace.slug },
       'started',
     )
-    return { store, metrics, bootstrap, ingestUrl, controlUrl, stop }
+    return { store, stream, metrics, bootstrap, ingestUrl, controlUrl, stop }
   } catch (e) {
     await stop()
     throw e
   }
+}
+
+async function openEventStream(config: SwitchyardConfig, logger: Logger): Promise<EventStream> {
+  if (config.streamUrl) {
+    throw new SwitchyardError(
+      'SY_CONFIG_INVALID',
+      'SWITCHYARD_STREAM_URL: the NATS JetStream adapter is not built yet; unset it to use the embedded stream',
+      { field: 'SWITCHYARD_STREAM_URL' },
+    )
+  }
+  return openStream(
+    {
+      kind: 'sqlite',
+      dataDir: resolve(config.dataDir),
+      durability: config.streamDurability,
+      limits: {
+        maxBacklogRecords: config.streamMaxBacklog,
+        minFreeDiskBytes: config.streamMinFreeDiskMb * 1024 * 1024,
+      },
+    },
+    { onBackgroundError: (error) => logger.error({ err: error }, 'event stream background work failed') },
+  )
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
+import { INGEST_TOPIC } from '../../src/ingest/index.ts'
 import { createLogger, startSwitchyard, type Switchyard } from '../../src/server/index.ts'
 import { createSqliteDatabase, tempDir, type TestDatabase } from './services.ts'
 
@@ -13,9 +14,22 @@ export interface TestSwitchyard {
   readonly logs: string[]
   readonly controlUrl: string
   readonly ingestUrl: string
+  /** Every message stored in the ingest stream so far, in order. */
+  storedMessages(): Promise<StoredMessage[]>
+  /** Waits until at least `count` messages are stored (or throws after `timeoutMs`). */
+  waitForMessages(count: number, timeoutMs?: number): Promise<StoredMessage[]>
+  /** Creates an enabled source through the Public API and returns its id and write key. */
+  createSource(slug: string, metadataId?: string): Promise<{ id: string; writeKey: string }>
   /** fetch against the control port's Public API, with the owner token unless `token` says otherwise. */
   api(path: string, init?: ApiInit): Promise<ApiResponse>
   stop(): Promise<void>
+}
+
+export interface StoredMessage {
+  sourceId: string
+  workspaceId: string
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary message fields
+  message: Record<string, any>
 }
 
 export interface ApiInit {
@@ -77,9 +91,37 @@ export async function startTestSwitchyard(
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined }
   }
 
+  async function storedMessages(): Promise<StoredMessage[]> {
+    const records = await switchyard.stream!.read(INGEST_TOPIC, 'test-reader', {
+      after: 0,
+      max: 100_000,
+      maxBytes: 1 << 30,
+    })
+    return records.map((r) => JSON.parse(String(r.value)) as StoredMessage)
+  }
+
+  async function waitForMessages(count: number, timeoutMs = 10_000): Promise<StoredMessage[]> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const messages = await storedMessages()
+      if (messages.length >= count) return messages
+      if (Date.now() > deadline) throw new Error(`expected ${count} stored messages, have ${messages.length}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  async function createSource(slug: string, metadataId = 'IqDTy1TpoU') {
+    const r = await api('/sources', { method: 'POST', body: { slug, enabled: true, metadataId } })
+    if (r.status !== 201) throw new Error(`createSource ${slug}: ${r.status} ${JSON.stringify(r.body)}`)
+    return { id: r.body.data.source.id as string, writeKey: r.body.data.source.writeKeys[0] as string }
+  }
+
   return {
     switchyard,
     ownerToken,
+    storedMessages,
+    waitForMessages,
+    createSource,
     logs,
     controlUrl,
     ingestUrl,

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs'
+import SqliteDatabase from 'better-sqlite3'
+import type { Database } from 'better-sqlite3'
+import type { StreamDurability } from '../stream-config.ts'
+
+/**
+ * Tables of the embedded stream.
+ *
+ * - `stream_topics`: one row per topic. Offsets are allocated from `head_offset`, so each topic's
+ *   offsets are 1, 2, 3, … with no gaps and never reused, even after retention empties the topic.
+ *   `total_bytes` counts every value byte ever appended; `pruned_*` says what retention removed.
+ * - `stream_records`: the log. `end_bytes` is the topic's `total_bytes` through this record, so a
+ *   backlog in bytes is one subtraction. `value` comes last so that reading the small columns never
+ *   walks a large value's overflow pages. The column has no type affinity: text stays text and
+ *   bytes stay a blob, and reads give back what was appended.
+ * - `stream_groups`: each consumer group's committed position (and `end_bytes` there).
+ * - `stream_dedupe`: (topic, scope, dedupe id) → first copy's offset and time, for the window.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS stream_topics (
+  topic TEXT PRIMARY KEY,
+  head_offset INTEGER NOT NULL,
+  total_bytes INTEGER NOT NULL,
+  pruned_offset INTEGER NOT NULL,
+  pruned_bytes INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stream_records (
+  topic TEXT NOT NULL,
+  record_offset INTEGER NOT NULL,
+  appended_at INTEGER NOT NULL,
+  end_bytes INTEGER NOT NULL,
+  record_key TEXT NOT NULL,
+  value BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS stream_records_by_offset ON stream_records (topic, record_offset);
+CREATE TABLE IF NOT EXISTS stream_groups (
+  topic TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  committed_offset INTEGER NOT NULL,
+  committed_bytes INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (topic, group_name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stream_dedupe (
+  topic TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  dedupe_id TEXT NOT NULL,
+  record_offset INTEGER NOT NULL,
+  appended_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS stream_dedupe_by_id ON stream_dedupe (topic, scope, dedupe_id);
+CREATE INDEX IF NOT EXISTS stream_dedupe_by_age ON stream_dedupe (appended_at);
+`
+
+const SCHEMA_VERSION = 1
+
+/**
+ * Opens (creating if needed) the stream database.
+ *
+ * WAL: readers never block the writer and a commit appends to one file. `synchronous`:
+ * FULL fsyncs the WAL on every commit (survives power loss); NORMAL leaves it to the OS (survives
+ * `kill -9`, since the data is in the OS page cache, but maybe not power loss). Group commit makes
+ * the fsync cost per transaction, not per append. `busy_timeout` lets another process (a CLI
+ * command) hold the write lock briefly.
+ */
+export function openStreamDatabase(dataDir: string, path: string, durability: StreamDurability): Database {
+  mkdirSync(dataDir, { recursive: true })
+  const db = new SqliteDatabase(path)
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
+    db.pragma('busy_timeout = 5000')
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > SCHEMA_VERSION)
+      throw new Error(
+        `stream database ${path} has schema ${version}; this Switchyard knows up to ${SCHEMA_VERSION}`,
+      )
+    db.exec(SCHEMA)
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  } catch (error) {
+    db.close()
+    throw error
+  }
+  return db
+}

@@ -1,0 +1,103 @@
+import type { Database, Statement } from 'better-sqlite3'
+
+export interface TopicRow {
+  topic: string
+  head_offset: number
+  total_bytes: number
+  pruned_offset: number
+  pruned_bytes: number
+}
+
+export interface GroupRow {
+  topic: string
+  group_name: string
+  committed_offset: number
+  committed_bytes: number
+}
+
+export interface RecordRow {
+  record_offset: number
+  appended_at: number
+  end_bytes: number
+  record_key: string
+  value: string | Buffer
+}
+
+export interface DedupeRow {
+  record_offset: number
+  appended_at: number
+}
+
+/** Every statement the stream runs, prepared once when it opens. */
+export function prepareStatements(db: Database) {
+  return {
+    topic: db.prepare('SELECT * FROM stream_topics WHERE topic = ?') as Statement<[string], TopicRow>,
+    topics: db.prepare('SELECT * FROM stream_topics ORDER BY topic') as Statement<[], TopicRow>,
+    insertTopic: db.prepare(
+      'INSERT INTO stream_topics (topic, head_offset, total_bytes, pruned_offset, pruned_bytes) VALUES (?, 0, 0, 0, 0)',
+    ) as Statement<[string]>,
+    advanceHead: db.prepare(
+      'UPDATE stream_topics SET head_offset = ?, total_bytes = ? WHERE topic = ?',
+    ) as Statement<[number, number, string]>,
+    advancePruned: db.prepare(
+      'UPDATE stream_topics SET pruned_offset = ?, pruned_bytes = ? WHERE topic = ?',
+    ) as Statement<[number, number, string]>,
+
+    insertRecord: db.prepare(
+      `INSERT INTO stream_records (topic, record_offset, appended_at, end_bytes, record_key, value)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ) as Statement<[string, number, number, number, string, string | Uint8Array]>,
+    readRecords: db.prepare(
+      `SELECT record_offset, appended_at, end_bytes, record_key, value FROM stream_records
+       WHERE topic = ? AND record_offset > ? ORDER BY record_offset LIMIT ?`,
+    ) as Statement<[string, number, number], RecordRow>,
+    recordEndBytes: db.prepare(
+      'SELECT end_bytes FROM stream_records WHERE topic = ? AND record_offset = ?',
+    ) as Statement<[string, number], { end_bytes: number }>,
+    lastPrunable: db.prepare(
+      `SELECT record_offset, end_bytes FROM stream_records
+       WHERE topic = ? AND record_offset > ? AND record_offset <= ? AND appended_at <= ?
+       ORDER BY record_offset DESC LIMIT 1`,
+    ) as Statement<[string, number, number, number], { record_offset: number; end_bytes: number }>,
+    deleteRecords: db.prepare(
+      'DELETE FROM stream_records WHERE topic = ? AND record_offset > ? AND record_offset <= ?',
+    ) as Statement<[string, number, number]>,
+
+    groups: db.prepare('SELECT * FROM stream_groups ORDER BY topic, group_name') as Statement<[], GroupRow>,
+    group: db.prepare('SELECT * FROM stream_groups WHERE topic = ? AND group_name = ?') as Statement<
+      [string, string],
+      GroupRow
+    >,
+    slowestGroup: db.prepare(
+      'SELECT MIN(committed_offset) AS committed_offset FROM stream_groups WHERE topic = ?',
+    ) as Statement<[string], { committed_offset: number | null }>,
+    insertGroup: db.prepare(
+      `INSERT INTO stream_groups (topic, group_name, committed_offset, committed_bytes, updated_at)
+       VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic, group_name) DO NOTHING`,
+    ) as Statement<[string, string, number, number, number]>,
+    updateGroup: db.prepare(
+      `UPDATE stream_groups SET committed_offset = ?, committed_bytes = ?, updated_at = ?
+       WHERE topic = ? AND group_name = ?`,
+    ) as Statement<[number, number, number, string, string]>,
+    deleteGroup: db.prepare('DELETE FROM stream_groups WHERE topic = ? AND group_name = ?') as Statement<
+      [string, string]
+    >,
+
+    dedupe: db.prepare(
+      'SELECT record_offset, appended_at FROM stream_dedupe WHERE topic = ? AND scope = ? AND dedupe_id = ?',
+    ) as Statement<[string, string, string], DedupeRow>,
+    /** Claims a dedupe id for a new record: 1 change when unseen or expired, 0 when a duplicate. */
+    claimDedupe: db.prepare(
+      `INSERT INTO stream_dedupe (topic, scope, dedupe_id, record_offset, appended_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (topic, scope, dedupe_id) DO UPDATE SET record_offset = excluded.record_offset,
+         appended_at = excluded.appended_at
+       WHERE stream_dedupe.appended_at <= ?`,
+    ) as Statement<[string, string, string, number, number, number]>,
+    deleteExpiredDedupe: db.prepare(
+      `DELETE FROM stream_dedupe WHERE rowid IN
+         (SELECT rowid FROM stream_dedupe WHERE appended_at <= ? ORDER BY appended_at LIMIT ?)`,
+    ) as Statement<[number, number]>,
+  }
+}
+
+export type StreamStatements = ReturnType<typeof prepareStatements>

@@ -1,0 +1,117 @@
+import { valueBytes } from '../stream-arguments.ts'
+import type { AppendRecord, AppendResult } from '../stream.ts'
+import type { StreamStatements, TopicRow } from './sqlite-statements.ts'
+
+/**
+ * The only way to change the stream's tables (as jobsdb's `StoreSafeTx`): the group-commit writer
+ * makes one inside its write transaction and passes it to each queued write. Nothing here commits;
+ * every method assumes the transaction is open.
+ */
+export class SqliteWriteTx {
+  readonly #sql: StreamStatements
+  readonly #now: number
+  /** Topics that got records in this transaction, to wake their readers after the commit. */
+  readonly appendedTopics = new Set<string>()
+
+  constructor(sql: StreamStatements, now: number) {
+    this.#sql = sql
+    this.#now = now
+  }
+
+  /**
+   * Appends records in order, skipping those whose dedupe id is in the window (also repeats within
+   * the same call). The dedupe entries are written in the same transaction as the records.
+   */
+  append(
+    topic: string,
+    records: readonly AppendRecord[],
+    dedupeScope: string,
+    dedupeWindowMs: number,
+  ): AppendResult[] {
+    const row = this.#topic(topic)
+    let head = row.head_offset
+    let totalBytes = row.total_bytes
+    const windowStart = this.#now - dedupeWindowMs
+    const results: AppendResult[] = []
+    for (const record of records) {
+      const offset = head + 1
+      if (record.dedupeId !== undefined) {
+        const claimed = this.#sql.claimDedupe.run(
+          topic,
+          dedupeScope,
+          record.dedupeId,
+          offset,
+          this.#now,
+          windowStart,
+        )
+        if (claimed.changes === 0) {
+          const first = this.#sql.dedupe.get(topic, dedupeScope, record.dedupeId)!
+          results.push({ offset: first.record_offset, duplicate: true })
+          continue
+        }
+      }
+      head = offset
+      totalBytes += valueBytes(record.value)
+      this.#sql.insertRecord.run(topic, head, this.#now, totalBytes, record.key, record.value)
+      results.push({ offset: head, duplicate: false })
+    }
+    if (head !== row.head_offset) {
+      this.#sql.advanceHead.run(head, totalBytes, topic)
+      this.appendedTopics.add(topic)
+    }
+    return results
+  }
+
+  /** Registers a group at the oldest retained record, unless it exists. */
+  registerGroup(topic: string, group: string): void {
+    const row = this.#topic(topic)
+    this.#sql.insertGroup.run(topic, group, row.pruned_offset, row.pruned_bytes, this.#now)
+  }
+
+  /** Moves a group's position forward to `offset` (registering the group); never back. */
+  commit(topic: string, group: string, offset: number): void {
+    const row = this.#topic(topic)
+    if (offset > row.head_offset)
+      throw new RangeError(
+        `cannot commit offset ${offset} of topic ${topic}: its newest is ${row.head_offset}`,
+      )
+    this.registerGroup(topic, group)
+    if (offset <= this.#sql.group.get(topic, group)!.committed_offset) return
+    const endBytes =
+      offset <= row.pruned_offset ? row.pruned_bytes : this.#sql.recordEndBytes.get(topic, offset)!.end_bytes
+    this.#sql.updateGroup.run(offset, endBytes, this.#now, topic, group)
+  }
+
+  removeGroup(topic: string, group: string): void {
+    this.#sql.deleteGroup.run(topic, group)
+  }
+
+  /**
+   * Deletes up to `batchSize` of the oldest records that every group has committed and that were
+   * appended at or before `cutoff`. Topics without groups keep everything. Returns how many.
+   */
+  pruneRecords(topic: string, cutoff: number, batchSize: number): number {
+    const row = this.#topic(topic)
+    const slowest = this.#sql.slowestGroup.get(topic)?.committed_offset
+    if (slowest == null) return 0
+    const upTo = Math.min(slowest, row.pruned_offset + batchSize)
+    if (upTo <= row.pruned_offset) return 0
+    const last = this.#sql.lastPrunable.get(topic, row.pruned_offset, upTo, cutoff)
+    if (last === undefined) return 0
+    const deleted = this.#sql.deleteRecords.run(topic, row.pruned_offset, last.record_offset).changes
+    this.#sql.advancePruned.run(last.record_offset, last.end_bytes, topic)
+    return deleted
+  }
+
+  /** Deletes up to `batchSize` dedupe entries appended at or before `cutoff`. */
+  pruneDedupe(cutoff: number, batchSize: number): number {
+    return this.#sql.deleteExpiredDedupe.run(cutoff, batchSize).changes
+  }
+
+  #topic(topic: string): TopicRow {
+    const row = this.#sql.topic.get(topic)
+    if (row !== undefined) return row
+    this.#sql.insertTopic.run(topic)
+    return { topic, head_offset: 0, total_bytes: 0, pruned_offset: 0, pruned_bytes: 0 }
+  }
+}
