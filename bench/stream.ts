@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { openStream, type StreamDurability } from '../src/stream/index.ts'
 
@@ -33,6 +34,8 @@ interface Result {
   readonly recordsPerSecond: number
   readonly recordsPerTransaction: number
   readonly p99Ms: number
+  /** Longest event-loop stall: roughly the longest write transaction. */
+  readonly loopMaxMs: number
 }
 
 async function run(durability: StreamDurability, scenario: Scenario): Promise<Result> {
@@ -64,9 +67,12 @@ async function run(durability: StreamDurability, scenario: Scenario): Promise<Re
   appends = 0
   latencies.length = 0
   const before = (await stream.stats()).transactions
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
   const started = performance.now()
   await Promise.all(Array.from({ length: scenario.callers }, () => caller(started + SECONDS * 1000)))
   const elapsed = (performance.now() - started) / 1000
+  loop.disable()
   const transactions = (await stream.stats()).transactions - before
   await stream.close()
   rmSync(dataDir, { recursive: true, force: true })
@@ -76,6 +82,7 @@ async function run(durability: StreamDurability, scenario: Scenario): Promise<Re
     recordsPerSecond: (appends * scenario.batch) / elapsed,
     recordsPerTransaction: (appends * scenario.batch) / Math.max(1, transactions),
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    loopMaxMs: loop.max / 1e6,
   }
 }
 
@@ -91,13 +98,14 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(9)
 for (const durability of ['normal', 'full'] as const) {
   let baseline = 0
   console.log(`\nsynchronous=${durability.toUpperCase()}`)
-  console.log(`${'scenario'.padEnd(44)} appends/s records/s  rec/tx  p99 ms  vs baseline`)
+  console.log(`${'scenario'.padEnd(44)} appends/s records/s  rec/tx  p99 ms  loop max ms  vs baseline`)
   for (const scenario of scenarios) {
     const result = await run(durability, scenario)
     if (!scenario.groupCommit) baseline = result.recordsPerSecond
     console.log(
       `${scenario.name.padEnd(44)}${fmt(result.appendsPerSecond)} ${fmt(result.recordsPerSecond)} ` +
-        `${result.recordsPerTransaction.toFixed(1).padStart(7)} ${result.p99Ms.toFixed(1).padStart(7)}  ` +
+        `${result.recordsPerTransaction.toFixed(1).padStart(7)} ${result.p99Ms.toFixed(1).padStart(7)} ` +
+        `${result.loopMaxMs.toFixed(1).padStart(12)}  ` +
         `${(result.recordsPerSecond / baseline).toFixed(1)}x`,
     )
   }

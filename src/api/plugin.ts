@@ -9,6 +9,7 @@ import { RateLimiter } from './rate-limit.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { echoRoutes } from './routes/echo.ts'
 import { sourceRoutes } from './routes/sources.ts'
+import { usageRoutes } from './routes/usage.ts'
 import { workspaceRoutes } from './routes/workspace.ts'
 
 export interface PublicApiOptions {
@@ -61,4 +62,5 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(echoRoutes)
   await app.register(catalogRoutes)
   await app.register(sourceRoutes, context)
+  await app.register(usageRoutes, context)
 }

@@ -132,6 +132,13 @@ export const ERROR_CODES = {
       'The event stream is over its backlog or disk limit; clients retry after `Retry-After` and nothing is lost.',
   },
 
+  SY_STREAM_UNAVAILABLE: {
+    status: 503,
+    type: 'unavailable',
+    summary:
+      'The event stream is closed because the process is shutting down; the client retries elsewhere or later.',
+  },
+
   // HTTP servers in general (outside the Public API)
   SY_HTTP_BAD_REQUEST: {
     status: 400,

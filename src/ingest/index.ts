@@ -6,7 +6,6 @@ import type { EventStream } from '../stream/index.ts'
 import { trackingApi } from './tracking-api.ts'
 import { WriteKeyResolver } from './write-keys.ts'
 
-export { INGEST_TOPIC, type IngestEnvelope } from './envelope.ts'
 export { analyticsJsSettings } from './analytics-js.ts'
 export { MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_NESTING_DEPTH } from './limits.ts'
 

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { SwitchyardError, isSwitchyardError } from '../errors/index.ts'
 import {
+  INGEST_TOPIC,
   enrichMessage,
   readBatch,
   trackingPathTarget,
@@ -19,8 +20,7 @@ import {
 import type { Source } from '../store/index.ts'
 import { UndecodableBody, decodeBody } from './body.ts'
 import { MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES } from './limits.ts'
-import type { EventStream } from '../stream/index.ts'
-import { INGEST_TOPIC, type IngestEnvelope } from './envelope.ts'
+import { StreamClosedError, type EventStream } from '../stream/index.ts'
 import { writeKeyOf, type WriteKeyResolver } from './write-keys.ts'
 
 export interface TrackingApiOptions {
@@ -61,8 +61,26 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
     const receivedAt = now()
     const rejected: Rejection[] = []
     const records: { key: string; value: string; dedupeId: string }[] = []
+    const sentAt =
+      typeof body === 'object' && body !== null ? (body as { sentAt?: unknown }).sentAt : undefined
+    // The envelope is written around each message's JSON, so every message is serialised once.
+    const envelopeStart = `{"sourceId":${JSON.stringify(source.id)},"workspaceId":${JSON.stringify(source.workspaceId)},"message":`
     raws.forEach((raw, index) => {
-      const size = Buffer.byteLength(JSON.stringify(raw) ?? '')
+      const result = validateMessage(raw, expectedType)
+      if (!result.ok) {
+        rejected.push({ index, reason: result.reason, field: result.field, message: result.detail })
+        return
+      }
+      const message = enrichMessage(result.message, {
+        receivedAt,
+        ...(typeof sentAt === 'string' && { sentAt }),
+        clientIp: request.ip,
+        ...(clientSide !== undefined && { clientSide }),
+        newMessageId: randomUUID,
+      })
+      const json = JSON.stringify(message)
+      // Measured as stored, with the fields Switchyard adds (receivedAt, timestamp, …: about 200 bytes).
+      const size = Buffer.byteLength(json)
       if (size > MAX_MESSAGE_BYTES) {
         rejected.push({
           index,
@@ -72,21 +90,7 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
         })
         return
       }
-      const result = validateMessage(raw, expectedType)
-      if (!result.ok) {
-        rejected.push({ index, reason: result.reason, field: result.field, message: result.detail })
-        return
-      }
-      const sentAt = (body as { sentAt?: unknown }).sentAt
-      const message = enrichMessage(result.message, {
-        receivedAt,
-        ...(typeof sentAt === 'string' && { sentAt }),
-        clientIp: request.ip,
-        ...(clientSide !== undefined && { clientSide }),
-        newMessageId: randomUUID,
-      })
-      const envelope: IngestEnvelope = { sourceId: source.id, workspaceId: source.workspaceId, message }
-      records.push({ key: source.id, value: JSON.stringify(envelope), dedupeId: String(message.messageId) })
+      records.push({ key: source.id, value: `${envelopeStart}${json}}`, dedupeId: message.messageId })
     })
     // The answer waits for this: durable before acknowledged. Duplicates within the window are dropped here.
     if (records.length > 0) await options.stream.append(INGEST_TOPIC, records, { dedupeScope: source.id })
@@ -106,13 +110,11 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
   app.post<{ Params: { call: string } }>('/v1/:call', async (request, reply) => {
     const call = trackingPathTarget(request.params.call)
     if (!call) {
-      return reply
-        .code(404)
-        .send({
-          success: false,
-          code: 'SY_HTTP_NOT_FOUND',
-          message: `No endpoint /v1/${request.params.call}`,
-        })
+      return reply.code(404).send({
+        success: false,
+        code: 'SY_HTTP_NOT_FOUND',
+        message: `No endpoint /v1/${request.params.call}`,
+      })
     }
     await pushBack(reply)
     const body = decode(request)
@@ -208,6 +210,9 @@ function rejectionError(r: Rejection): SwitchyardError {
 
 function toIngestError(error: FastifyError | Error): SwitchyardError {
   if (isSwitchyardError(error)) return error
+  if (error instanceof StreamClosedError) {
+    return new SwitchyardError('SY_STREAM_UNAVAILABLE', 'Switchyard is shutting down; retry in a moment')
+  }
   if (error instanceof UndecodableBody) {
     return new SwitchyardError(
       error.tooLarge ? 'SY_INGEST_REQUEST_TOO_LARGE' : 'SY_INGEST_BAD_REQUEST',
@@ -229,9 +234,9 @@ function toIngestError(error: FastifyError | Error): SwitchyardError {
 /** `{success:false, code, reason, message, field?, rejected?}`: Segment's reason plus our stable code. */
 function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const e = toIngestError(error)
-  if (e.status >= 500 && e.code !== 'SY_INGEST_OVERLOADED') {
-    request.log.error({ err: error }, 'tracking API request failed')
-  }
+  const expected = e.code === 'SY_INGEST_OVERLOADED' || e.code === 'SY_STREAM_UNAVAILABLE'
+  if (e.status >= 500 && !expected) request.log.error({ err: error }, 'tracking API request failed')
+  if (e.code === 'SY_STREAM_UNAVAILABLE') reply.header('Retry-After', 1)
   const data = (e.data ?? {}) as { reason?: string; rejected?: Rejection[] }
   return reply.code(e.status).send({
     success: false,

@@ -13,6 +13,8 @@ import {
   type DatabaseTarget,
   type Store,
 } from '../store/index.ts'
+import { MeteringConsumer } from '../metering/index.ts'
+import { INGEST_CONSUMERS, INGEST_TOPIC } from '../spec/index.ts'
 import { openStream, type EventStream } from '../stream/index.ts'
 import { controlPages } from './control-pages.ts'
 import { createHttpServer } from './http-server.ts'
@@ -76,6 +78,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   const metrics = createMetrics()
   const servers: FastifyInstance[] = []
   let stream: EventStream | undefined
+  let metering: MeteringConsumer | undefined
   let stopping = false
   const readiness = async (): Promise<string | undefined> => {
     if (stopping) return 'shutting down'
@@ -95,6 +98,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
     if (stopping) return
     stopping = true
     await Promise.allSettled(servers.map((s) => s.close()))
+    await metering?.stop()
     await stream?.close()
     await store.close()
     logger.info('stopped')
@@ -103,6 +107,10 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   try {
     if (config.roles.includes('ingest') || config.roles.includes('worker'))
       stream = await openEventStream(config, logger)
+    if (config.roles.includes('worker')) {
+      metering = new MeteringConsumer({ stream: stream!, store, logger: logger.child({ stage: 'metering' }) })
+      metering.start()
+    }
     const bootstrap = await bootstrapWorkspace(store, {
       ...(config.bootstrapToken !== undefined && { bootstrapToken: config.bootstrapToken }),
     })
@@ -155,7 +163,7 @@ async function openEventStream(config: SwitchyardConfig, logger: Logger): Promis
       { field: 'SWITCHYARD_STREAM_URL' },
     )
   }
-  return openStream(
+  const stream = await openStream(
     {
       kind: 'sqlite',
       dataDir: resolve(config.dataDir),
@@ -167,6 +175,9 @@ async function openEventStream(config: SwitchyardConfig, logger: Logger): Promis
     },
     { onBackgroundError: (error) => logger.error({ err: error }, 'event stream background work failed') },
   )
+  // Registering every consumer group now makes retention keep each event until all have read it.
+  for (const group of INGEST_CONSUMERS) await stream.commit(INGEST_TOPIC, group, 0)
+  return stream
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {

@@ -5,7 +5,7 @@
  */
 import { isAbsent, isPlainObject } from './json.ts'
 import type { JsonObject, SegmentMessage, StoredMessage } from './messages.ts'
-import { correctedTimestamp, formatTimestamp, parseTimestamp } from './timestamps.ts'
+import { correctedTimestamp, formatTimestamp, readTimestamp, type ReadTimestamp } from './timestamps.ts'
 
 export interface EnrichmentContext {
   /** Server clock when the request arrived: one value for every message of a request. */
@@ -47,36 +47,51 @@ export const CLIENT_SIDE_LIBRARIES: ReadonlySet<string> = new Set([
  * Returns a new object; the input is not modified.
  */
 export function enrichMessage(message: SegmentMessage, ctx: EnrichmentContext): StoredMessage {
-  const originalTimestamp = parseTimestamp(message.timestamp) ?? parseTimestamp(message.originalTimestamp)
-  const sentAt = parseTimestamp(ctx.sentAt) ?? parseTimestamp(message.sentAt)
-  const timestamp = correctedTimestamp({ receivedAt: ctx.receivedAt, sentAt, originalTimestamp })
+  const original = readTimestamp(message.timestamp) ?? readTimestamp(message.originalTimestamp)
+  const sentAt = requestSentAt(ctx.sentAt) ?? readTimestamp(message.sentAt)
+  const timestamp = correctedTimestamp({
+    receivedAt: ctx.receivedAt,
+    ...(sentAt && { sentAt: sentAt.date }),
+    ...(original && { originalTimestamp: original.date }),
+  })
   const messageId =
     typeof message.messageId === 'string' && message.messageId !== '' ? message.messageId : ctx.newMessageId()
-
-  const {
-    timestamp: _timestamp,
-    originalTimestamp: _originalTimestamp,
-    sentAt: _sentAt,
-    receivedAt: _receivedAt,
-    ...rest
-  } = message
+  const stored: Record<string, unknown> = {}
+  for (const key in message) {
+    if (!CLIENT_TIME_FIELDS.has(key)) stored[key] = (message as Record<string, unknown>)[key]
+  }
   const context = contextWithIp(message.context, ctx)
-  return {
-    ...rest,
-    messageId,
-    ...(context === undefined ? {} : { context }),
-    ...(originalTimestamp === undefined ? {} : { originalTimestamp: formatTimestamp(originalTimestamp) }),
-    ...(sentAt === undefined ? {} : { sentAt: formatTimestamp(sentAt) }),
-    receivedAt: formatTimestamp(ctx.receivedAt),
-    timestamp: formatTimestamp(timestamp),
-  } as StoredMessage
+  if (context !== undefined) stored.context = context
+  stored.messageId = messageId
+  if (original) stored.originalTimestamp = original.text
+  if (sentAt) stored.sentAt = sentAt.text
+  const receivedAt = receivedAtText(ctx.receivedAt)
+  stored.receivedAt = receivedAt
+  stored.timestamp = timestamp === ctx.receivedAt ? receivedAt : formatTimestamp(timestamp)
+  return stored as StoredMessage
 }
 
-/**
- * `context` with the request's address as `context.ip`, when the message carries no IP of its own and the
- * event comes from the user's device: a client-side source, a client-side library, or `context.direct: true`
- * (how an HTTP API caller says it sends from the device). Otherwise the message's context, unchanged.
- */
+/** The time fields a client may send; the stored message gets them recomputed. */
+const CLIENT_TIME_FIELDS: ReadonlySet<string> = new Set([
+  'timestamp',
+  'originalTimestamp',
+  'sentAt',
+  'receivedAt',
+])
+
+// A request's messages share one receivedAt and one sentAt: read and format each once per request.
+let lastReceivedAt: { date: Date; text: string } | undefined
+const receivedAtText = (date: Date): string => {
+  if (lastReceivedAt?.date !== date) lastReceivedAt = { date, text: formatTimestamp(date) }
+  return lastReceivedAt.text
+}
+let lastSentAt: { value: string | undefined; read: ReadTimestamp | undefined } | undefined
+const requestSentAt = (value: string | undefined): ReadTimestamp | undefined => {
+  if (lastSentAt?.value !== value || lastSentAt === undefined)
+    lastSentAt = { value, read: readTimestamp(value) }
+  return lastSentAt.read
+}
+
 function contextWithIp(context: JsonObject | undefined, ctx: EnrichmentContext): JsonObject | undefined {
   const ip = clientIpOf(ctx.clientIp)
   if (ip === undefined) return context

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
-import { correctedTimestamp, parseTimestamp } from './timestamps.ts'
+import { describe, test } from 'node:test'
+import { correctedTimestamp, parseTimestamp, readTimestamp } from './timestamps.ts'
 
 // [input, expected ISO or undefined]
 const parseCases: [unknown, string | undefined][] = [
@@ -40,4 +40,31 @@ test('correctedTimestamp falls back to the client time when the arithmetic leave
     originalTimestamp: original,
   })
   assert.equal(result.getTime(), original.getTime())
+})
+
+describe('the canonical fast path agrees with the full parser', () => {
+  const cases: [string, string | undefined][] = [
+    ['2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05.678Z'],
+    ['2024-02-29T00:00:00.000Z', '2024-02-29T00:00:00.000Z'],
+    ['2026-02-29T00:00:00.000Z', undefined], // not a leap year: Date.parse alone would say Mar 1
+    ['2026-02-30T00:00:00.000Z', undefined],
+    ['2026-04-31T12:00:00.000Z', undefined],
+    ['2026-01-01T24:00:00.000Z', undefined], // Date.parse alone would say Jan 2
+    ['2026-13-01T00:00:00.000Z', undefined],
+    ['2026-01-01T23:60:00.000Z', undefined],
+  ]
+  for (const [input, expected] of cases) {
+    test(`${input} → ${expected ?? 'absent'}`, () => {
+      assert.equal(parseTimestamp(input)?.toISOString(), expected)
+      assert.equal(readTimestamp(input)?.text, expected)
+    })
+  }
+
+  test('a canonical input is kept as written; another form is formatted', () => {
+    const canonical = '2026-01-02T03:04:05.678Z'
+    assert.equal(readTimestamp(canonical)?.text, canonical)
+    assert.equal(readTimestamp('2026-01-02T04:04:05.678+01:00')?.text, canonical)
+    assert.equal(readTimestamp('2015-2-02T00:00:00Z')?.text, '2015-02-02T00:00:00.000Z')
+    assert.equal(readTimestamp(42), undefined)
+  })
 })

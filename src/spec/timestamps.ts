@@ -16,6 +16,8 @@ const ISO_8601 =
  */
 export function parseTimestamp(value: unknown): Date | undefined {
   if (typeof value !== 'string' || value.length > 64) return undefined
+  const canonical = parseCanonical(value)
+  if (canonical) return canonical
   const match = ISO_8601.exec(value.trim())
   if (!match) return undefined
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', , sign, offH = '0', offM = '0'] = match
@@ -42,6 +44,37 @@ export function parseTimestamp(value: unknown): Date | undefined {
 
 /** ISO-8601 in UTC with milliseconds: `2015-12-12T19:11:01.249Z`. */
 export const formatTimestamp = (date: Date): string => date.toISOString()
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ`: what every Segment library sends and `toISOString` writes. For this
+ * shape `Date.parse` gives the same instant as the full parser, at a fraction of its cost, except
+ * that it rolls impossible days over (Feb 30 → Mar 2, 24:00 → the next day): comparing the day
+ * of month catches both.
+ */
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+function parseCanonical(value: string): Date | undefined {
+  if (value.length !== 24 || !CANONICAL.test(value)) return undefined
+  const date = new Date(Date.parse(value))
+  if (Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(value.slice(8, 10))) return undefined
+  return date
+}
+
+export interface ReadTimestamp {
+  date: Date
+  /** Canonical ISO-8601 text: the input itself when it already was, else formatted from `date`. */
+  text: string
+}
+
+/** `parseTimestamp` plus the canonical text, without formatting again what is already canonical. */
+export function readTimestamp(value: unknown): ReadTimestamp | undefined {
+  if (typeof value === 'string') {
+    const canonical = parseCanonical(value)
+    if (canonical) return { date: canonical, text: value }
+  }
+  const date = parseTimestamp(value)
+  return date && { date, text: formatTimestamp(date) }
+}
 
 /**
  * When the event happened, by Segment's formula `timestamp = receivedAt − (sentAt − originalTimestamp)`:

@@ -32,3 +32,4 @@ export {
   type AuditResource,
   type NewAuditEvent,
 } from './repositories/audit.ts'
+export type { UsageDelta, DailyApiCalls, DailyUsers } from './repositories/usage.ts'

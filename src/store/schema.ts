@@ -133,6 +133,31 @@ export interface AuditEventsTable {
   after_json: string | null
 }
 
+export interface UsageApiCallsTable {
+  workspace_id: string
+  source_id: string
+  /** `YYYY-MM-DD`, UTC, by the message's receivedAt. */
+  day: string
+  calls: ColumnType<number | string | bigint, number, number>
+}
+
+export interface UsageIdentitiesTable {
+  workspace_id: string
+  source_id: string
+  /** `YYYY-MM`, UTC. */
+  month: string
+  kind: 'user' | 'anonymous'
+  identity: string
+  first_day: string
+  /** For anonymousIds: the first day one was seen together with a userId. */
+  identified_day: string | null
+}
+
+export interface ConsumerPositionsTable {
+  consumer: string
+  position: ColumnType<number | string | bigint, number, number>
+}
+
 export interface ControlPlaneDatabase {
   workspaces: WorkspacesTable
   sources: SourcesTable
@@ -146,6 +171,9 @@ export interface ControlPlaneDatabase {
   users: UsersTable
   workspace_members: WorkspaceMembersTable
   audit_events: AuditEventsTable
+  usage_api_calls: UsageApiCallsTable
+  usage_identities: UsageIdentitiesTable
+  consumer_positions: ConsumerPositionsTable
 }
 
 export const toIso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString()

@@ -16,6 +16,7 @@ import { DestinationRepository } from './repositories/destinations.ts'
 import { LabelRepository } from './repositories/labels.ts'
 import { SourceRepository } from './repositories/sources.ts'
 import { ApiTokenRepository } from './repositories/tokens.ts'
+import { UsageRepository } from './repositories/usage.ts'
 import { UserRepository } from './repositories/users.ts'
 import { WarehouseRepository } from './repositories/warehouses.ts'
 import { WorkspaceRepository } from './repositories/workspaces.ts'
@@ -32,6 +33,7 @@ export interface Repositories {
   readonly tokens: ApiTokenRepository
   readonly users: UserRepository
   readonly audit: AuditRepository
+  readonly usage: UsageRepository
 }
 
 export interface Store extends Repositories {
@@ -68,6 +70,7 @@ function bindRepositories(ctx: RepositoryContext): Repositories {
     tokens: new ApiTokenRepository(ctx),
     users: new UserRepository(ctx),
     audit: new AuditRepository(ctx),
+    usage: new UsageRepository(ctx),
   }
 }
 

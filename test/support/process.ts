@@ -16,8 +16,12 @@ export interface RunningProcess {
 }
 
 /** Starts `switchyard start` as a child process and waits until its banner names both ports. */
-export async function startProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [CLI, 'start'], {
+export async function startProcess(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  nodeArgs: string[] = [],
+): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
     env: { ...process.env, SWITCHYARD_INGEST_PORT: '0', SWITCHYARD_CONTROL_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

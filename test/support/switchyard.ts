@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
-import { INGEST_TOPIC } from '../../src/ingest/index.ts'
+import { INGEST_TOPIC } from '../../src/spec/index.ts'
 import { createLogger, startSwitchyard, type Switchyard } from '../../src/server/index.ts'
 import { createSqliteDatabase, tempDir, type TestDatabase } from './services.ts'
 

@@ -3,11 +3,13 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import type { StoreCapabilities } from '../dialect.ts'
 import type { ControlPlaneDatabase } from '../schema.ts'
 import { controlPlane } from './0001-control-plane.ts'
+import { usage } from './0002-usage.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
   return {
     '0001-control-plane': controlPlane(caps),
+    '0002-usage': usage(caps),
   }
 }
 

@@ -46,9 +46,9 @@ CREATE TABLE IF NOT EXISTS stream_dedupe (
   scope TEXT NOT NULL,
   dedupe_id TEXT NOT NULL,
   record_offset INTEGER NOT NULL,
-  appended_at INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS stream_dedupe_by_id ON stream_dedupe (topic, scope, dedupe_id);
+  appended_at INTEGER NOT NULL,
+  PRIMARY KEY (topic, scope, dedupe_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS stream_dedupe_by_age ON stream_dedupe (appended_at);
 `
 

@@ -94,8 +94,8 @@ export function prepareStatements(db: Database) {
        WHERE stream_dedupe.appended_at <= ?`,
     ) as Statement<[string, string, string, number, number, number]>,
     deleteExpiredDedupe: db.prepare(
-      `DELETE FROM stream_dedupe WHERE rowid IN
-         (SELECT rowid FROM stream_dedupe WHERE appended_at <= ? ORDER BY appended_at LIMIT ?)`,
+      `DELETE FROM stream_dedupe WHERE (topic, scope, dedupe_id) IN
+         (SELECT topic, scope, dedupe_id FROM stream_dedupe WHERE appended_at <= ? ORDER BY appended_at LIMIT ?)`,
     ) as Statement<[number, number]>,
   }
 }

@@ -1,0 +1,171 @@
+/**
+ * Tracking API throughput: Switchyard's ingest (durable append with fsync per group commit, the
+ * default) against a bare Fastify server that parses the same payloads and answers 200, measured
+ * in the same run with the same load loop. Each server runs in its own process; the load loop
+ * runs here.
+ *
+ *   npm run bench:ingest [-- --seconds 10 --concurrency 32 --durability full|normal]
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { parseArgs } from 'node:util'
+import { startProcess } from '../test/support/process.ts'
+import { tempDir } from '../test/support/services.ts'
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, durability: { type: 'string' } },
+})
+const SECONDS = Number(values.seconds ?? 10)
+const CONCURRENCY = Number(values.concurrency ?? 32)
+const DURABILITY = values.durability ?? 'full'
+
+interface Result {
+  name: string
+  eventsPerSecond: number
+  requestsPerSecond: number
+  p50: number
+  p99: number
+  errors: number
+}
+
+const event = (i: number) => ({
+  type: 'track',
+  userId: `user-${i % 1000}`,
+  event: 'Order Completed',
+  properties: { orderId: `o-${i}`, total: 99.5, currency: 'EUR', products: [{ sku: 'A1', qty: 2 }] },
+  context: { library: { name: 'bench', version: '1' }, locale: 'en-US' },
+  timestamp: new Date().toISOString(),
+})
+
+function post(url: string, body: string, headers: Record<string, string>, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+async function load(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  batchSize: number,
+): Promise<Result> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+  const latencies: number[] = []
+  let errors = 0
+  let counter = 0
+  const body = () => {
+    if (batchSize === 1) return JSON.stringify({ ...event(counter), messageId: `${name}-${counter++}` })
+    const batch = Array.from({ length: batchSize }, () => ({
+      ...event(counter),
+      messageId: `${name}-${counter++}`,
+    }))
+    return JSON.stringify({ batch, sentAt: new Date().toISOString() })
+  }
+  const path = batchSize === 1 ? '/v1/track' : '/v1/batch'
+  const run = async (until: number, record: boolean) => {
+    while (performance.now() < until) {
+      const started = performance.now()
+      const status = await post(`${url}${path}`, body(), headers, agent)
+      if (status !== 200) errors++
+      if (record) latencies.push(performance.now() - started)
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => run(performance.now() + 1000, false)))
+  const started = performance.now()
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => run(started + SECONDS * 1000, true)))
+  const elapsed = (performance.now() - started) / 1000
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!
+  const requestsPerSecond = latencies.length / elapsed
+  return {
+    name,
+    eventsPerSecond: requestsPerSecond * batchSize,
+    requestsPerSecond,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    errors,
+  }
+}
+
+async function startBare(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./bare-server.ts', import.meta.url).pathname],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const url = await new Promise<string>((resolve) =>
+    child.stdout!.once('data', (d) => resolve(String(d).trim())),
+  )
+  return { url, child }
+}
+
+async function main() {
+  const dataDir = tempDir()
+  const switchyard = await startProcess({
+    SWITCHYARD_DATA_DIR: dataDir,
+    SWITCHYARD_LOG_LEVEL: 'warn',
+    SWITCHYARD_STREAM_DURABILITY: DURABILITY,
+  })
+  const created = await fetch(`${switchyard.controlUrl}/api/sources`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${switchyard.printedToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ slug: 'bench', enabled: true, metadataId: 'iUM16Md8P2' }),
+  })
+  const writeKey = ((await created.json()) as { data: { source: { writeKeys: string[] } } }).data.source
+    .writeKeys[0]!
+  const headers = {
+    authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+    'content-type': 'text/plain',
+  }
+  const bare = await startBare()
+
+  const results: Result[] = []
+  for (const batchSize of [100, 1]) {
+    results.push(await load(`bare-${batchSize}`, bare.url, headers, batchSize))
+    results.push(await load(`switchyard-${batchSize}`, switchyard.ingestUrl, headers, batchSize))
+  }
+  bare.child.kill()
+  switchyard.child.kill('SIGTERM')
+  await switchyard.waitForExit()
+  rmSync(dataDir, { recursive: true, force: true })
+
+  console.log(
+    `\n${SECONDS}s per case, ${CONCURRENCY} concurrent keep-alive clients, durability ${DURABILITY}, servers in their own processes\n`,
+  )
+  console.log(
+    'case'.padEnd(22),
+    'events/s'.padStart(10),
+    'req/s'.padStart(8),
+    'p50 ms'.padStart(8),
+    'p99 ms'.padStart(8),
+    'errors'.padStart(7),
+  )
+  for (const r of results) {
+    console.log(
+      r.name.padEnd(22),
+      r.eventsPerSecond.toFixed(0).padStart(10),
+      r.requestsPerSecond.toFixed(0).padStart(8),
+      r.p50.toFixed(2).padStart(8),
+      r.p99.toFixed(2).padStart(8),
+      String(r.errors).padStart(7),
+    )
+  }
+  const ratio = (i: number) => (results[i + 1]!.eventsPerSecond / results[i]!.eventsPerSecond).toFixed(2)
+  console.log(`\nbatches of 100: Switchyard / bare = ${ratio(0)}× (goal ≥ 0.35)`)
+  console.log(`single events:  Switchyard / bare = ${ratio(2)}× (goal ≥ 0.6)`)
+}
+
+await main()
