@@ -1,6 +1,6 @@
 import { newId } from '../ids.ts'
 import { toIso, type AuditEventsTable, type Row, type NewRow } from '../schema.ts'
-import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import { countRows, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
 
 export type ActorType = 'user' | 'token' | 'system'
 
@@ -79,10 +79,7 @@ export class AuditRepository {
       .limit(page.limit)
       .offset(page.offset)
       .execute()
-    const { total } = await query
-      .select((eb) => eb.fn.countAll<number | string>().as('total'))
-      .executeTakeFirstOrThrow()
-    return { items: rows.map(toEvent), total: Number(total) }
+    return { items: rows.map(toEvent), total: await countRows(query) }
   }
 
   /** Deletes events older than `before` (retention). Returns how many went. */

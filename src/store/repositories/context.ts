@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, SelectQueryBuilder } from 'kysely'
 import type { ControlPlaneDatabase } from '../schema.ts'
 import type { SecretBox } from '../secrets.ts'
 
@@ -32,4 +32,14 @@ export function inTransaction<T>(
 ): Promise<T> {
   if (ctx.db.isTransaction) return work(ctx)
   return ctx.db.transaction().execute((trx) => work({ ...ctx, db: trx }))
+}
+
+/** How many rows a (filtered, unpaged) query matches: the `total` of a page. */
+export async function countRows<DB, TB extends keyof DB>(
+  query: SelectQueryBuilder<DB, TB, object>,
+): Promise<number> {
+  const row = await query
+    .select((eb) => eb.fn.countAll<number | string>().as('total'))
+    .executeTakeFirstOrThrow()
+  return Number((row as { total: number | string }).total)
 }

@@ -1,7 +1,7 @@
 import { isForeignKeyViolation } from '../dialect.ts'
 import { newId } from '../ids.ts'
 import { fromBool, toBool, toIso, type DestinationsTable, type Row, type NewRow } from '../schema.ts'
-import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import { countRows, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
 import { sourceNotFound } from './sources.ts'
 
 /** A configured destination: one instance of a catalog destination, attached to one source. */
@@ -72,10 +72,7 @@ export class DestinationRepository {
       .limit(page.limit)
       .offset(page.offset)
       .execute()
-    const { total } = await query
-      .select((eb) => eb.fn.countAll<number | string>().as('total'))
-      .executeTakeFirstOrThrow()
-    return { items: rows.map((r) => this.fromRow(r)), total: Number(total) }
+    return { items: rows.map((r) => this.fromRow(r)), total: await countRows(query) }
   }
 
   async update(workspaceId: string, id: string, patch: DestinationPatch): Promise<Destination | undefined> {

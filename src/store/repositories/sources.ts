@@ -2,7 +2,14 @@ import { SwitchyardError } from '../../errors/index.ts'
 import { isUniqueViolation } from '../dialect.ts'
 import { newId, newWriteKey } from '../ids.ts'
 import { fromBool, toBool, toIso, type NewRow, type Row, type SourcesTable } from '../schema.ts'
-import { inTransaction, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import {
+  countRows,
+  inTransaction,
+  nowIso,
+  type Page,
+  type PageResult,
+  type RepositoryContext,
+} from './context.ts'
 
 export interface SourceLabel {
   key: string
@@ -119,10 +126,7 @@ export class SourceRepository {
       .limit(page.limit)
       .offset(page.offset)
       .execute()
-    const { total } = await query
-      .select((eb) => eb.fn.countAll<number | string>().as('total'))
-      .executeTakeFirstOrThrow()
-    return { items: await this.hydrate(rows), total: Number(total) }
+    return { items: await this.hydrate(rows), total: await countRows(query) }
   }
 
   /** Applies the patch; undefined when the source isn't in the workspace. */

@@ -1,7 +1,7 @@
 import { newId } from '../ids.ts'
 import { fromBool, toBool, toIso, type WarehousesTable, type Row, type NewRow } from '../schema.ts'
 import { SwitchyardError } from '../../errors/index.ts'
-import { nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import { countRows, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
 import { sourceNotFound } from './sources.ts'
 
 export interface Warehouse {
@@ -58,10 +58,7 @@ export class WarehouseRepository {
       .limit(page.limit)
       .offset(page.offset)
       .execute()
-    const { total } = await query
-      .select((eb) => eb.fn.countAll<number | string>().as('total'))
-      .executeTakeFirstOrThrow()
-    return { items: rows.map((r) => this.fromRow(r)), total: Number(total) }
+    return { items: rows.map((r) => this.fromRow(r)), total: await countRows(query) }
   }
 
   async update(workspaceId: string, id: string, patch: WarehousePatch): Promise<Warehouse | undefined> {
