@@ -23,8 +23,24 @@ export interface AnalyticsJsOptions {
   writeKeys: WriteKeyResolver
 }
 
-/** The origin the browser used to reach us (behind a trusted proxy, the forwarded one). */
-export const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
+/**
+ * The origin the browser used to reach us (behind a trusted proxy, the forwarded one). A Host that
+ * is not `name[:port]` is refused, so nothing else can be written into the settings.
+ */
+export function originOf(request: FastifyRequest): string {
+  if (!HOST.test(request.host)) {
+    throw new SwitchyardError(
+      'SY_INGEST_BAD_REQUEST',
+      'The Host header is not a host name with an optional port',
+      {
+        field: 'Host',
+      },
+    )
+  }
+  return `${request.protocol}://${request.host}`
+}
 
 export function analyticsJsSettings(writeKey: string, origin: string) {
   const url = new URL(origin)
@@ -56,12 +72,14 @@ export function analyticsJsSettings(writeKey: string, origin: string) {
   }
 }
 
-/** Sets `_cdn` on the snippet's global (renamed globals included) unless the page set one. */
-const prelude = (origin: string) =>
-  `(function(){var s=document.currentScript,k=(s&&s.getAttribute('data-global-segment-analytics-key'))||'analytics',a=window[k];if(a&&!a._cdn)a._cdn=${JSON.stringify(origin)}})();\n`
+/**
+ * Sets `_cdn` on the snippet's global (renamed globals included) to the origin this very script
+ * was loaded from, unless the page set one. Nothing from the request goes into the bundle.
+ */
+const PRELUDE = `(function(){var s=document.currentScript,k=(s&&s.getAttribute('data-global-segment-analytics-key'))||'analytics',a=window[k];if(a&&!a._cdn&&s&&s.src)a._cdn=new URL(s.src).origin})();\n`
 
 export const analyticsJs: FastifyPluginAsync<AnalyticsJsOptions> = async (app, { writeKeys }) => {
-  const standalone = readFileSync(join(BUNDLE_DIR, 'standalone.js'), 'utf8')
+  const bundle = PRELUDE + readFileSync(join(BUNDLE_DIR, 'standalone.js'), 'utf8')
   const chunks = new Set(readdirSync(BUNDLE_DIR).filter((f) => /\.bundle\.[0-9a-f]+\.js(\.map)?$/.test(f)))
 
   const knownSource = async (writeKey: string) => {
@@ -83,7 +101,7 @@ export const analyticsJs: FastifyPluginAsync<AnalyticsJsOptions> = async (app, {
     async (request, reply) => {
       await knownSource(request.params.writeKey)
       reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=300')
-      return prelude(originOf(request)) + standalone
+      return bundle
     },
   )
 

@@ -15,7 +15,7 @@ export function allowCrossOriginRequests(app: FastifyInstance): void {
   })
   app.options('/*', async (request, reply) => {
     const requested = request.headers['access-control-request-headers']
-    reply
+    return reply
       .header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
       .header('Access-Control-Allow-Headers', requested ?? 'Authorization, Content-Type, X-Retry-Count')
       .header('Access-Control-Max-Age', '86400')

@@ -65,19 +65,21 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
       typeof body === 'object' && body !== null ? (body as { sentAt?: unknown }).sentAt : undefined
     // The envelope is written around each message's JSON, so every message is serialised once.
     const envelopeStart = `{"sourceId":${JSON.stringify(source.id)},"workspaceId":${JSON.stringify(source.workspaceId)},"message":`
+    // One context for the whole request: enrichment reads its times once per context.
+    const enrichment = {
+      receivedAt,
+      ...(typeof sentAt === 'string' && { sentAt }),
+      clientIp: request.ip,
+      ...(clientSide !== undefined && { clientSide }),
+      newMessageId: randomUUID,
+    }
     raws.forEach((raw, index) => {
       const result = validateMessage(raw, expectedType)
       if (!result.ok) {
         rejected.push({ index, reason: result.reason, field: result.field, message: result.detail })
         return
       }
-      const message = enrichMessage(result.message, {
-        receivedAt,
-        ...(typeof sentAt === 'string' && { sentAt }),
-        clientIp: request.ip,
-        ...(clientSide !== undefined && { clientSide }),
-        newMessageId: randomUUID,
-      })
+      const message = enrichMessage(result.message, enrichment)
       const json = JSON.stringify(message)
       // Measured as stored, with the fields Switchyard adds (receivedAt, timestamp, …: about 200 bytes).
       const size = Buffer.byteLength(json)
@@ -120,7 +122,10 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
     const body = decode(request)
     if (call === 'batch') {
       const batch = readBatch(body)
-      if (!batch.ok) throw new SwitchyardError('SY_INGEST_EMPTY_BATCH', batch.detail, { field: batch.field })
+      if (!batch.ok) {
+        const code = batch.reason === 'empty_batch' ? 'SY_INGEST_EMPTY_BATCH' : 'SY_INGEST_BAD_REQUEST'
+        throw new SwitchyardError(code, batch.detail, { field: batch.field, data: { reason: batch.reason } })
+      }
       const { accepted, rejected } = await accept(request, body, batch.messages)
       if (batch.overLimit > 0) {
         rejected.push({

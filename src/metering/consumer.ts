@@ -18,9 +18,10 @@ export interface MeteringOptions {
 }
 
 /**
- * Counts API calls and tracked users from the ingest topic, exactly once: each batch's counts and
- * the consumer's position are written in one control-plane transaction, and reading resumes after
- * that stored position. The stream group is committed afterwards, only so that retention can
+ * Counts API calls and tracked users from the ingest topic, exactly once, even with several
+ * metering processes: each batch's counts and the move of the consumer's position (a compare-and-set
+ * from where the batch was read) are one control-plane transaction, and reading resumes after that
+ * stored position. The stream group is committed afterwards, only so that retention can
  * proceed; if the process dies in between, the stored position still prevents counting twice.
  */
 export class MeteringConsumer {
@@ -53,10 +54,13 @@ export class MeteringConsumer {
     if (records.length === 0) return 0
     const last = records.at(-1)!.offset
     const delta = aggregateUsage(records.map((r) => JSON.parse(String(r.value)) as IngestEnvelope))
-    await store.transaction(async (tx) => {
+    const counted = await store.transaction(async (tx) => {
+      if (!(await tx.usage.advancePosition(METERING_CONSUMER, after, last))) return false
       await tx.usage.apply(delta)
-      await tx.usage.setPosition(METERING_CONSUMER, last)
+      return true
     })
+    // Another metering process counted this batch first: nothing to commit, read on from its position.
+    if (!counted) return 0
     await stream.commit(INGEST_TOPIC, METERING_CONSUMER, last)
     return records.length
   }

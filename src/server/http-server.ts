@@ -35,6 +35,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     requestIdHeader: 'x-request-id',
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustedProxies ?? false,
+    // A client gets 30 s to send its request: slow senders can't hold connections (and their
+    // buffered bodies) open indefinitely.
+    requestTimeout: 30_000,
     // During shutdown, new requests get 503 while in-flight ones finish.
     return503OnClosing: true,
     forceCloseConnections: 'idle',

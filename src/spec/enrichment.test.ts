@@ -274,3 +274,13 @@ test('context.library and the rest of the message are kept; the input is not mod
   assert.deepEqual(message, snapshot)
   assert.notEqual(stored.context, message.context)
 })
+
+test('a literal "__proto__" field stays a field of the stored message', () => {
+  const message = JSON.parse('{"type":"track","userId":"u","event":"E","__proto__":{"x":1}}')
+  const stored = enrichMessage(message, {
+    receivedAt: new Date('2026-01-01T00:00:00.000Z'),
+    newMessageId: () => 'id',
+  })
+  assert.equal(Object.getPrototypeOf(stored), Object.prototype)
+  assert.match(JSON.stringify(stored), /"__proto__":\{"x":1\}/)
+})

@@ -47,8 +47,9 @@ export const CLIENT_SIDE_LIBRARIES: ReadonlySet<string> = new Set([
  * Returns a new object; the input is not modified.
  */
 export function enrichMessage(message: SegmentMessage, ctx: EnrichmentContext): StoredMessage {
+  const request = requestTimes(ctx)
   const original = readTimestamp(message.timestamp) ?? readTimestamp(message.originalTimestamp)
-  const sentAt = requestSentAt(ctx.sentAt) ?? readTimestamp(message.sentAt)
+  const sentAt = request.sentAt ?? readTimestamp(message.sentAt)
   const timestamp = correctedTimestamp({
     receivedAt: ctx.receivedAt,
     ...(sentAt && { sentAt: sentAt.date }),
@@ -57,17 +58,21 @@ export function enrichMessage(message: SegmentMessage, ctx: EnrichmentContext): 
   const messageId =
     typeof message.messageId === 'string' && message.messageId !== '' ? message.messageId : ctx.newMessageId()
   const stored: Record<string, unknown> = {}
-  for (const key in message) {
-    if (!CLIENT_TIME_FIELDS.has(key)) stored[key] = (message as Record<string, unknown>)[key]
+  for (const key of Object.keys(message)) {
+    if (CLIENT_TIME_FIELDS.has(key)) continue
+    const value = (message as Record<string, unknown>)[key]
+    // A literal "__proto__" key (JSON.parse makes it an own property) must stay a property.
+    if (key === '__proto__')
+      Object.defineProperty(stored, key, { value, enumerable: true, writable: true, configurable: true })
+    else stored[key] = value
   }
   const context = contextWithIp(message.context, ctx)
   if (context !== undefined) stored.context = context
   stored.messageId = messageId
   if (original) stored.originalTimestamp = original.text
   if (sentAt) stored.sentAt = sentAt.text
-  const receivedAt = receivedAtText(ctx.receivedAt)
-  stored.receivedAt = receivedAt
-  stored.timestamp = timestamp === ctx.receivedAt ? receivedAt : formatTimestamp(timestamp)
+  stored.receivedAt = request.receivedAtText
+  stored.timestamp = timestamp === ctx.receivedAt ? request.receivedAtText : formatTimestamp(timestamp)
   return stored as StoredMessage
 }
 
@@ -79,17 +84,21 @@ const CLIENT_TIME_FIELDS: ReadonlySet<string> = new Set([
   'receivedAt',
 ])
 
-// A request's messages share one receivedAt and one sentAt: read and format each once per request.
-let lastReceivedAt: { date: Date; text: string } | undefined
-const receivedAtText = (date: Date): string => {
-  if (lastReceivedAt?.date !== date) lastReceivedAt = { date, text: formatTimestamp(date) }
-  return lastReceivedAt.text
-}
-let lastSentAt: { value: string | undefined; read: ReadTimestamp | undefined } | undefined
-const requestSentAt = (value: string | undefined): ReadTimestamp | undefined => {
-  if (lastSentAt?.value !== value || lastSentAt === undefined)
-    lastSentAt = { value, read: readTimestamp(value) }
-  return lastSentAt.read
+/**
+ * A request's messages share one receivedAt and one sentAt: callers pass the same context object
+ * for all of them, and these are read and formatted once per context.
+ */
+const timesOfRequest = new WeakMap<
+  EnrichmentContext,
+  { receivedAtText: string; sentAt: ReadTimestamp | undefined }
+>()
+function requestTimes(ctx: EnrichmentContext) {
+  let times = timesOfRequest.get(ctx)
+  if (!times) {
+    times = { receivedAtText: formatTimestamp(ctx.receivedAt), sentAt: readTimestamp(ctx.sentAt) }
+    timesOfRequest.set(ctx, times)
+  }
+  return times
 }
 
 function contextWithIp(context: JsonObject | undefined, ctx: EnrichmentContext): JsonObject | undefined {

@@ -68,3 +68,18 @@ describe('the canonical fast path agrees with the full parser', () => {
     assert.equal(readTimestamp(42), undefined)
   })
 })
+
+test('absurd client clocks never yield a timestamp outside four-digit years', () => {
+  const receivedAt = new Date('2026-11-22T10:00:00.000Z')
+  const corrected = correctedTimestamp({
+    receivedAt,
+    sentAt: new Date('0000-01-01T00:00:00.000Z'),
+    originalTimestamp: new Date('9999-12-31T00:00:00.000Z'),
+  })
+  assert.match(corrected.toISOString(), /^\d{4}-/)
+  assert.equal(
+    corrected.toISOString(),
+    '9999-12-31T00:00:00.000Z',
+    'falls back to the client time when that is valid',
+  )
+})

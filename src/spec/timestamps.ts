@@ -92,5 +92,15 @@ export function correctedTimestamp(times: {
   if (originalTimestamp === undefined) return receivedAt
   if (sentAt === undefined) return originalTimestamp
   const corrected = new Date(receivedAt.getTime() - (sentAt.getTime() - originalTimestamp.getTime()))
-  return Number.isNaN(corrected.getTime()) ? originalTimestamp : corrected
+  // Absurd client clocks can push the result out of ISO-8601's four-digit years ("+012026-…").
+  return inIsoRange(corrected) ? corrected : inIsoRange(originalTimestamp) ? originalTimestamp : receivedAt
+}
+
+const YEAR_0 = new Date('0000-01-01T00:00:00.000Z').getTime()
+const YEAR_9999_END = new Date('9999-12-31T23:59:59.999Z').getTime()
+
+/** Whether the instant formats as a four-digit-year ISO-8601 string. */
+const inIsoRange = (date: Date): boolean => {
+  const t = date.getTime()
+  return !Number.isNaN(t) && t >= YEAR_0 && t <= YEAR_9999_END
 }

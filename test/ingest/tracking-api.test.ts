@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
 import { gzipSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
 import { startTestSwitchyard, type TestSwitchyard } from '../support/switchyard.ts'
@@ -239,6 +240,8 @@ describe('Tracking API', () => {
     assert.match(pre.headers.get('access-control-allow-methods')!, /POST/)
     const r = await post('/v1/t', { userId: 'u', event: 'E' }, { origin: 'https://shop.example' })
     assert.equal(r.headers.get('access-control-allow-origin'), 'https://shop.example')
+    const warnings = sy.logs.filter((line) => (JSON.parse(line) as { level: number }).level >= 40)
+    assert.deepEqual(warnings, [], 'preflights and answers log no warning or error')
   })
 
   test('pixel API: base64 data in, a 1×1 GIF out', async () => {
@@ -271,11 +274,28 @@ describe('Tracking API', () => {
     const bundle = await fetch(`${sy.ingestUrl}/analytics.js/v1/${writeKey}/analytics.min.js`)
     assert.equal(bundle.status, 200)
     assert.match(bundle.headers.get('content-type')!, /javascript/)
-    assert.match(
-      await bundle.text(),
-      new RegExp(`_cdn=${JSON.stringify(sy.ingestUrl).replace(/[./]/g, '\\$&')}`),
+    const code = await bundle.text()
+    assert.ok(
+      code.includes('a._cdn=new URL(s.src).origin'),
+      'the bundle points its CDN at the URL it was loaded from',
     )
+    assert.ok(!code.includes(new URL(sy.ingestUrl).host), 'nothing from the request is written into it')
     assert.equal((await fetch(`${sy.ingestUrl}/v1/projects/unknown/settings`)).status, 401)
-    assert.equal((await fetch(`${sy.ingestUrl}/analytics-next/bundles/../../package.json`)).status, 404)
+    const forged = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${sy.ingestUrl}/v1/projects/${writeKey}/settings`)
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'evil.example:1/x?' } },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    assert.equal(forged, 400, 'a Host that is not name[:port] never reaches the settings')
+    const traversal = await fetch(`${sy.ingestUrl}/analytics-next/bundles/%2e%2e%2f%2e%2e%2fpackage.json`)
+    assert.equal(traversal.status, 404)
+    assert.match(await traversal.text(), /No analytics\.js chunk/, 'refused by the allow-list itself')
   })
 })

@@ -182,4 +182,25 @@ describe('metering counts each message exactly once', () => {
     const users = await store.usage.dailyUsers('w', month, false)
     assert.equal(users.at(-1)!.identified, 4)
   })
+
+  test('two consumers reading the same batch at once count it once', async () => {
+    const receivedAt = `${period}T13:00:00.000Z`
+    const value = (n: number) =>
+      JSON.stringify({
+        sourceId: 's2',
+        workspaceId: 'w2',
+        message: { type: 'track', userId: `v${n}`, messageId: `n${n}`, receivedAt, timestamp: receivedAt },
+      })
+    await stream.append(
+      INGEST_TOPIC,
+      [1, 2, 3].map((n) => ({ key: 's2', value: value(n) })),
+    )
+    const logger = pino({ level: 'silent' })
+    const [a, b] = [0, 1].map(() => new MeteringConsumer({ stream, store, logger, waitMs: 0 }))
+    const counted = await Promise.all([a!.step(), b!.step()])
+    assert.deepEqual(counted.sort(), [0, 3])
+    assert.deepEqual(await store.usage.dailyApiCalls('w2', month, false), [
+      { day: receivedAt.slice(0, 10), calls: 3 },
+    ])
+  })
 })

@@ -90,12 +90,25 @@ export class UsageRepository {
     return row ? Number(row.position) : 0
   }
 
-  async setPosition(consumer: string, position: number): Promise<void> {
+  /**
+   * Moves a consumer's position from `from` to `to`, only if it is still at `from`; false when
+   * another consumer got there first. Call it first in the transaction that applies the batch: the
+   * update locks the row (PostgreSQL) or the database (SQLite), so a concurrent consumer waits,
+   * then finds the position moved and applies nothing.
+   */
+  async advancePosition(consumer: string, from: number, to: number): Promise<boolean> {
     await this.ctx.db
       .insertInto('consumer_positions')
-      .values({ consumer, position })
-      .onConflict((oc) => oc.column('consumer').doUpdateSet({ position }))
+      .values({ consumer, position: 0 })
+      .onConflict((oc) => oc.column('consumer').doNothing())
       .execute()
+    const result = await this.ctx.db
+      .updateTable('consumer_positions')
+      .set({ position: to })
+      .where('consumer', '=', consumer)
+      .where('position', '=', from)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
   }
 
   /** API calls per day of `month` (`YYYY-MM`), for the workspace or per source. */
