@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { readWriteKey } from '../spec/index.ts'
 import type { Source, Store } from '../store/index.ts'
 
 /**
@@ -70,6 +71,5 @@ export function writeKeyOf(request: FastifyRequest, body: unknown): string | und
     const user = decoded.split(':')[0]
     if (user) return user
   }
-  const fromBody = (body as { writeKey?: unknown } | null)?.writeKey
-  return typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined
+  return readWriteKey(body)
 }

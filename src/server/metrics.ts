@@ -1,8 +1,12 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** The metrics of one Switchyard process. Each process (and each test) has its own registry. */
 export interface Metrics {
   readonly registry: Registry
+  /** Reports the event stream's backlog at every scrape. */
+  observeStream(stream: {
+    stats(): Promise<{ topics: readonly { topic: string; backlogRecords: number; backlogBytes: number }[] }>
+  }): void
   readonly httpRequests: Counter<'server' | 'method' | 'route' | 'status_code'>
   readonly httpDuration: Histogram<'server' | 'method' | 'route'>
 }
@@ -12,6 +16,29 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_' })
   return {
     registry,
+    observeStream(stream) {
+      const read = async (pick: 'backlogRecords' | 'backlogBytes', gauge: Gauge<'topic'>) => {
+        for (const topic of (await stream.stats()).topics) gauge.set({ topic: topic.topic }, topic[pick])
+      }
+      new Gauge({
+        name: 'switchyard_stream_backlog_events',
+        help: 'Events in the stream that its slowest consumer group has not finished, per topic.',
+        labelNames: ['topic'],
+        registers: [registry],
+        async collect() {
+          await read('backlogRecords', this)
+        },
+      })
+      new Gauge({
+        name: 'switchyard_stream_backlog_bytes',
+        help: 'Bytes of events the slowest consumer group has not finished, per topic.',
+        labelNames: ['topic'],
+        registers: [registry],
+        async collect() {
+          await read('backlogBytes', this)
+        },
+      })
+    },
     httpRequests: new Counter({
       name: 'switchyard_http_requests_total',
       help: 'HTTP requests answered, by server, method, route pattern and status code.',

@@ -107,6 +107,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   try {
     if (config.roles.includes('ingest') || config.roles.includes('worker'))
       stream = await openEventStream(config, logger)
+    if (stream) metrics.observeStream(stream)
     if (config.roles.includes('worker')) {
       metering = new MeteringConsumer({ stream: stream!, store, logger: logger.child({ stage: 'metering' }) })
       metering.start()

@@ -414,6 +414,7 @@ for (const dialect of await dialects()) {
       }
       const metrics = await (await fetch(`${sy.controlUrl}/metrics`)).text()
       assert.match(metrics, /switchyard_process_cpu_seconds_total/)
+      assert.match(metrics, /switchyard_stream_backlog_events\{topic="ingest"\} \d+/)
       assert.match(
         metrics,
         /switchyard_http_requests_total\{server="control",method="GET",route="\/api\/sources\/:sourceId",status_code="404"\} \d+/,
