@@ -14,11 +14,18 @@ import { startProcess } from '../test/support/process.ts'
 import { tempDir } from '../test/support/services.ts'
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, durability: { type: 'string' } },
+  options: {
+    seconds: { type: 'string' },
+    concurrency: { type: 'string' },
+    durability: { type: 'string' },
+    roles: { type: 'string' },
+  },
 })
 const SECONDS = Number(values.seconds ?? 10)
 const CONCURRENCY = Number(values.concurrency ?? 32)
 const DURABILITY = values.durability ?? 'full'
+/** `ingest,control` measures the collector alone, as it runs scaled out; add `worker` for all in one process. */
+const ROLES = values.roles ?? 'ingest,worker,control'
 
 interface Result {
   name: string
@@ -118,6 +125,7 @@ async function main() {
     SWITCHYARD_DATA_DIR: dataDir,
     SWITCHYARD_LOG_LEVEL: 'warn',
     SWITCHYARD_STREAM_DURABILITY: DURABILITY,
+    SWITCHYARD_ROLES: ROLES,
   })
   const created = await fetch(`${switchyard.controlUrl}/api/sources`, {
     method: 'POST',
@@ -143,7 +151,7 @@ async function main() {
   rmSync(dataDir, { recursive: true, force: true })
 
   console.log(
-    `\n${SECONDS}s per case, ${CONCURRENCY} concurrent keep-alive clients, durability ${DURABILITY}, servers in their own processes\n`,
+    `\n${SECONDS}s per case, ${CONCURRENCY} concurrent keep-alive clients, durability ${DURABILITY}, roles ${ROLES}, servers in their own processes\n`,
   )
   console.log(
     'case'.padEnd(22),
