@@ -49,26 +49,27 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
   )
   app.setErrorHandler(answerError)
 
-  /** Validates, enriches and durably appends `raw` messages; returns what was refused. */
+  /**
+   * Validates, enriches and durably appends `raw` messages; returns what was refused. `sentAt` is
+   * the batch's; a single message carries its own, which enrichment reads from the message.
+   */
   async function accept(
     request: FastifyRequest,
     body: unknown,
     raws: unknown[],
-    expectedType?: MessageType,
-    clientSide?: boolean,
+    acceptOptions: { expectedType?: MessageType; clientSide?: boolean; sentAt?: string | undefined } = {},
   ) {
+    const { expectedType, clientSide, sentAt } = acceptOptions
     const source = await authorise(request, body, options.writeKeys)
     const receivedAt = now()
     const rejected: Rejection[] = []
     const records: { key: string; value: string; dedupeId: string }[] = []
-    const sentAt =
-      typeof body === 'object' && body !== null ? (body as { sentAt?: unknown }).sentAt : undefined
     // The envelope is written around each message's JSON, so every message is serialised once.
     const envelopeStart = `{"sourceId":${JSON.stringify(source.id)},"workspaceId":${JSON.stringify(source.workspaceId)},"message":`
     // One context for the whole request: enrichment reads its times once per context.
     const enrichment = {
       receivedAt,
-      ...(typeof sentAt === 'string' && { sentAt }),
+      ...(sentAt !== undefined && { sentAt }),
       clientIp: request.ip,
       ...(clientSide !== undefined && { clientSide }),
       newMessageId: randomUUID,
@@ -126,7 +127,7 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
         const code = batch.reason === 'empty_batch' ? 'SY_INGEST_EMPTY_BATCH' : 'SY_INGEST_BAD_REQUEST'
         throw new SwitchyardError(code, batch.detail, { field: batch.field, data: { reason: batch.reason } })
       }
-      const { accepted, rejected } = await accept(request, body, batch.messages)
+      const { accepted, rejected } = await accept(request, body, batch.messages, { sentAt: batch.sentAt })
       if (batch.overLimit > 0) {
         rejected.push({
           index: batch.messages.length,
@@ -143,7 +144,7 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
       }
       return rejected.length > 0 ? { success: true, rejected } : { success: true }
     }
-    const { rejected } = await accept(request, body, [body], call)
+    const { rejected } = await accept(request, body, [body], { expectedType: call })
     if (rejected.length > 0) throw rejectionError(rejected[0]!)
     return { success: true }
   })
@@ -161,7 +162,7 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
         const data = request.query.data ?? ''
         const body = decodeBody(Buffer.from(data, /[-_]/.test(data) ? 'base64url' : 'base64'), undefined)
         // Pixels load in mail clients and browsers: the requester is the user's device.
-        const { rejected } = await accept(request, body, [body], type, true)
+        const { rejected } = await accept(request, body, [body], { expectedType: type, clientSide: true })
         if (rejected.length > 0) throw rejectionError(rejected[0]!)
         return PIXEL
       } catch (e) {
