@@ -7,6 +7,7 @@
  *   npm run bench:ingest [-- --seconds 10 --concurrency 32 --durability full|normal]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { parseArgs } from 'node:util'
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     durability: { type: 'string' },
     roles: { type: 'string' },
+    profile: { type: 'string' },
   },
 })
 const SECONDS = Number(values.seconds ?? 10)
@@ -36,6 +38,7 @@ interface Result {
   errors: number
 }
 
+/** Random UUID message ids, as Segment's libraries send: dedupe must not depend on ids arriving in order. */
 const event = (i: number) => ({
   type: 'track',
   userId: `user-${i % 1000}`,
@@ -71,10 +74,10 @@ async function load(
   let errors = 0
   let counter = 0
   const body = () => {
-    if (batchSize === 1) return JSON.stringify({ ...event(counter), messageId: `${name}-${counter++}` })
+    if (batchSize === 1) return JSON.stringify({ ...event(counter++), messageId: randomUUID() })
     const batch = Array.from({ length: batchSize }, () => ({
-      ...event(counter),
-      messageId: `${name}-${counter++}`,
+      ...event(counter++),
+      messageId: randomUUID(),
     }))
     return JSON.stringify({ batch, sentAt: new Date().toISOString() })
   }
@@ -121,12 +124,16 @@ async function startBare(): Promise<{ url: string; child: ChildProcess }> {
 
 async function main() {
   const dataDir = tempDir()
-  const switchyard = await startProcess({
-    SWITCHYARD_DATA_DIR: dataDir,
-    SWITCHYARD_LOG_LEVEL: 'warn',
-    SWITCHYARD_STREAM_DURABILITY: DURABILITY,
-    SWITCHYARD_ROLES: ROLES,
-  })
+  const switchyard = await startProcess(
+    {
+      SWITCHYARD_DATA_DIR: dataDir,
+      SWITCHYARD_LOG_LEVEL: 'warn',
+      SWITCHYARD_STREAM_DURABILITY: DURABILITY,
+      SWITCHYARD_ROLES: ROLES,
+    },
+    20_000,
+    values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
+  )
   const created = await fetch(`${switchyard.controlUrl}/api/sources`, {
     method: 'POST',
     headers: { authorization: `Bearer ${switchyard.printedToken}`, 'content-type': 'application/json' },

@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/stream.ts [--seconds 2] [--concurrency 64] [--window 0]
  */
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,14 +49,13 @@ async function run(durability: StreamDurability, scenario: Scenario): Promise<Re
     retention: { intervalMs: 0 },
   })
   let appends = 0
-  let next = 0
   const latencies: number[] = []
   const caller = async (until: number) => {
     while (performance.now() < until) {
       const records = Array.from({ length: scenario.batch }, () => ({
         key: 'src',
         value: VALUE,
-        dedupeId: `m${next++}`,
+        dedupeId: randomUUID(),
       }))
       const started = performance.now()
       await stream.append('ingest', records, { dedupeScope: 'src' })

@@ -2,6 +2,7 @@ import SqliteDatabase from 'better-sqlite3'
 import type { Database } from 'better-sqlite3'
 import type { Clock } from '../stream.ts'
 import type { GroupCommitConfig } from '../stream-config.ts'
+import type { DedupeMemory } from './dedupe-memory.ts'
 import type { StreamStatements } from './sqlite-statements.ts'
 import { SqliteWriteTx } from './sqlite-write-tx.ts'
 
@@ -27,6 +28,9 @@ export interface GroupCommitWriterDeps {
   readonly sql: StreamStatements
   readonly clock: Clock
   readonly config: GroupCommitConfig
+  /** Dedupe ids of the window; a transaction's claims join it after the commit. */
+  readonly dedupe: DedupeMemory
+  readonly dedupeWindowMs: number
   /** Called after each commit with the topics that got records. */
   readonly onCommitted: (appendedTopics: ReadonlySet<string>) => void
 }
@@ -135,7 +139,7 @@ export class GroupCommitWriter {
   #commitOneGroup(): void {
     let group = this.#takeGroup()
     while (group.length > 0) {
-      const tx = new SqliteWriteTx(this.#deps.sql, this.#deps.clock.now())
+      const tx = new SqliteWriteTx(this.#deps.sql, this.#deps.clock.now(), this.#deps.dedupe)
       let results: unknown[]
       try {
         results = this.#runGroup(group, tx)
@@ -151,6 +155,7 @@ export class GroupCommitWriter {
         continue
       }
       this.transactions += 1
+      tx.committed(this.#deps.dedupeWindowMs)
       group.forEach((write, i) => write.resolve(results[i]))
       if (tx.appendedTopics.size > 0) this.#deps.onCommitted(tx.appendedTopics)
       return

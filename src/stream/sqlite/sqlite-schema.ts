@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import SqliteDatabase from 'better-sqlite3'
 import type { Database } from 'better-sqlite3'
 import type { StreamDurability } from '../stream-config.ts'
+import { fingerprint } from './dedupe-memory.ts'
 
 /**
  * Tables of the embedded stream.
@@ -14,7 +15,10 @@ import type { StreamDurability } from '../stream-config.ts'
  *   walks a large value's overflow pages. The column has no type affinity: text stays text and
  *   bytes stay a blob, and reads give back what was appended.
  * - `stream_groups`: each consumer group's committed position (and `end_bytes` there).
- * - `stream_dedupe`: (topic, scope, dedupe id) → first copy's offset and time, for the window.
+ * - `stream_dedupe_log`: every dedupe id claimed within the window, as its 64-bit fingerprint (see
+ *   `dedupe-memory.ts`), in the order claimed. Append-only, so a claim costs a sequential insert;
+ *   lookups go to the in-memory table rebuilt from this log when the stream opens, and retention
+ *   deletes from the old end.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stream_topics (
@@ -41,18 +45,16 @@ CREATE TABLE IF NOT EXISTS stream_groups (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (topic, group_name)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stream_dedupe (
-  topic TEXT NOT NULL,
-  scope TEXT NOT NULL,
-  dedupe_id TEXT NOT NULL,
-  record_offset INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS stream_dedupe_log (
+  seq INTEGER PRIMARY KEY,
   appended_at INTEGER NOT NULL,
-  PRIMARY KEY (topic, scope, dedupe_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS stream_dedupe_by_age ON stream_dedupe (appended_at);
+  fingerprint_hi INTEGER NOT NULL,
+  fingerprint_lo INTEGER NOT NULL,
+  record_offset INTEGER NOT NULL
+);
 `
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
 /**
  * Opens (creating if needed) the stream database.
@@ -76,10 +78,34 @@ export function openStreamDatabase(dataDir: string, path: string, durability: St
         `stream database ${path} has schema ${version}; this Switchyard knows up to ${SCHEMA_VERSION}`,
       )
     db.exec(SCHEMA)
+    if (version === 1) db.transaction(() => moveDedupeIdsToLog(db))()
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   } catch (error) {
     db.close()
     throw error
   }
   return db
+}
+
+/** Schema 1 kept dedupe ids in a B-tree keyed by the id; schema 2 logs their fingerprints. */
+function moveDedupeIdsToLog(db: Database): void {
+  const insert = db.prepare(
+    'INSERT INTO stream_dedupe_log (appended_at, fingerprint_hi, fingerprint_lo, record_offset) VALUES (?, ?, ?, ?)',
+  )
+  const rows = db
+    .prepare(
+      'SELECT topic, scope, dedupe_id, record_offset, appended_at FROM stream_dedupe ORDER BY appended_at',
+    )
+    .all() as {
+    topic: string
+    scope: string
+    dedupe_id: string
+    record_offset: number
+    appended_at: number
+  }[]
+  for (const row of rows) {
+    const id = fingerprint(row.topic, row.scope, row.dedupe_id)
+    insert.run(row.appended_at, id.hi, id.lo, row.record_offset)
+  }
+  db.exec('DROP TABLE stream_dedupe')
 }

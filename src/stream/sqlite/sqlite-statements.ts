@@ -24,8 +24,11 @@ export interface RecordRow {
 }
 
 export interface DedupeRow {
-  record_offset: number
+  seq: number
   appended_at: number
+  fingerprint_hi: number
+  fingerprint_lo: number
+  record_offset: number
 }
 
 /** Every statement the stream runs, prepared once when it opens. */
@@ -83,19 +86,18 @@ export function prepareStatements(db: Database) {
       [string, string]
     >,
 
-    dedupe: db.prepare(
-      'SELECT record_offset, appended_at FROM stream_dedupe WHERE topic = ? AND scope = ? AND dedupe_id = ?',
-    ) as Statement<[string, string, string], DedupeRow>,
-    /** Claims a dedupe id for a new record: 1 change when unseen or expired, 0 when a duplicate. */
-    claimDedupe: db.prepare(
-      `INSERT INTO stream_dedupe (topic, scope, dedupe_id, record_offset, appended_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (topic, scope, dedupe_id) DO UPDATE SET record_offset = excluded.record_offset,
-         appended_at = excluded.appended_at
-       WHERE stream_dedupe.appended_at <= ?`,
-    ) as Statement<[string, string, string, number, number, number]>,
+    insertDedupe: db.prepare(
+      'INSERT INTO stream_dedupe_log (appended_at, fingerprint_hi, fingerprint_lo, record_offset) VALUES (?, ?, ?, ?)',
+    ) as Statement<[number, number, number, number]>,
+    /** Entries after `seq` (claimed by another process), or every entry after seq 0 appended after a time. */
+    dedupeAfter: db.prepare(
+      `SELECT seq, appended_at, fingerprint_hi, fingerprint_lo, record_offset FROM stream_dedupe_log
+       WHERE seq > ? AND appended_at > ? ORDER BY seq`,
+    ) as Statement<[number, number], DedupeRow>,
+    /** Deletes expired entries from the old end of the log, looking at no more than `limit` rows. */
     deleteExpiredDedupe: db.prepare(
-      `DELETE FROM stream_dedupe WHERE (topic, scope, dedupe_id) IN
-         (SELECT topic, scope, dedupe_id FROM stream_dedupe WHERE appended_at <= ? ORDER BY appended_at LIMIT ?)`,
+      `DELETE FROM stream_dedupe_log WHERE seq IN (SELECT seq FROM
+         (SELECT seq, appended_at FROM stream_dedupe_log ORDER BY seq LIMIT ?) WHERE appended_at <= ?)`,
     ) as Statement<[number, number]>,
   }
 }

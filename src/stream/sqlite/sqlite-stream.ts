@@ -5,7 +5,8 @@
  * acknowledged record survives `kill -9` the moment after (and, with durability `full`, power
  * loss). Nothing is acknowledged from memory. Concurrent appends share one transaction (group
  * commit, see `sqlite-group-commit.ts`); dedupe entries are written in the same transaction as their
- * records, so a record and its "seen" mark exist together or not at all. Group positions are
+ * records, so a record and its "seen" mark exist together or not at all. Dedupe lookups are served
+ * from memory (`dedupe-memory.ts`), rebuilt from the dedupe log on open. Group positions are
  * written through the same queue, so a commit is as durable as an append.
  *
  * All writes go through `GroupCommitWriter` and `SqliteWriteTx`; reads run between transactions on
@@ -41,6 +42,7 @@ import {
   type StreamStats,
   type TopicStats,
 } from '../stream.ts'
+import { DedupeMemory } from './dedupe-memory.ts'
 import { GroupCommitWriter } from './sqlite-group-commit.ts'
 import { openStreamDatabase } from './sqlite-schema.ts'
 import { prepareStatements, type StreamStatements } from './sqlite-statements.ts'
@@ -91,6 +93,8 @@ export class SqliteStream implements EventStream {
       sql: this.#sql,
       clock: this.#clock,
       config: options.groupCommit,
+      dedupe: this.#loadDedupeIds(),
+      dedupeWindowMs: options.dedupeWindowMs,
       onCommitted: (topics) => topics.forEach((topic) => this.#waiter.notify(topic)),
     })
     if (options.retention.intervalMs > 0) {
@@ -266,6 +270,22 @@ export class SqliteStream implements EventStream {
     if (this.#sql.group.get(topic, group) === undefined)
       await this.#write({ records: 1, bytes: 0 }, (tx) => tx.registerGroup(topic, group))
     this.#knownGroups.add(known)
+  }
+
+  /** The window's dedupe ids, read from the log into memory (see `dedupe-memory.ts`). */
+  #loadDedupeIds(): DedupeMemory {
+    const dedupe = new DedupeMemory()
+    const windowStart = this.#clock.now() - this.#options.dedupeWindowMs
+    for (const row of this.#sql.dedupeAfter.iterate(0, windowStart)) {
+      dedupe.set(
+        { hi: row.fingerprint_hi, lo: row.fingerprint_lo },
+        row.record_offset,
+        row.appended_at,
+        windowStart,
+      )
+      dedupe.lastSeq = row.seq
+    }
+    return dedupe
   }
 
   #write<T>(size: { records: number; bytes: number }, work: (tx: SqliteWriteTx) => T): Promise<T> {

@@ -1,5 +1,6 @@
 import { valueBytes } from '../stream-arguments.ts'
 import type { AppendRecord, AppendResult } from '../stream.ts'
+import { fingerprint, type DedupeMemory, type Fingerprint } from './dedupe-memory.ts'
 import type { StreamStatements, TopicRow } from './sqlite-statements.ts'
 
 /**
@@ -10,12 +11,26 @@ import type { StreamStatements, TopicRow } from './sqlite-statements.ts'
 export class SqliteWriteTx {
   readonly #sql: StreamStatements
   readonly #now: number
+  readonly #dedupe: DedupeMemory
+  /** Dedupe ids claimed in this transaction: they reach `#dedupe` only once it commits. */
+  readonly #claimed = new Map<string, { id: Fingerprint; offset: number }>()
+  #lastClaimSeq = 0
+  #caughtUp = false
   /** Topics that got records in this transaction, to wake their readers after the commit. */
   readonly appendedTopics = new Set<string>()
 
-  constructor(sql: StreamStatements, now: number) {
+  constructor(sql: StreamStatements, now: number, dedupe: DedupeMemory) {
     this.#sql = sql
     this.#now = now
+    this.#dedupe = dedupe
+  }
+
+  /** After the commit: the ids claimed here join the in-memory table. */
+  committed(dedupeWindowMs: number): void {
+    if (this.#claimed.size === 0) return
+    const windowStart = this.#now - dedupeWindowMs
+    for (const { id, offset } of this.#claimed.values()) this.#dedupe.set(id, offset, this.#now, windowStart)
+    this.#dedupe.lastSeq = this.#lastClaimSeq
   }
 
   /**
@@ -33,22 +48,21 @@ export class SqliteWriteTx {
     let totalBytes = row.total_bytes
     const windowStart = this.#now - dedupeWindowMs
     const results: AppendResult[] = []
+    this.#catchUp(windowStart)
     for (const record of records) {
       const offset = head + 1
       if (record.dedupeId !== undefined) {
-        const claimed = this.#sql.claimDedupe.run(
-          topic,
-          dedupeScope,
-          record.dedupeId,
-          offset,
-          this.#now,
-          windowStart,
-        )
-        if (claimed.changes === 0) {
-          const first = this.#sql.dedupe.get(topic, dedupeScope, record.dedupeId)!
-          results.push({ offset: first.record_offset, duplicate: true })
+        const id = fingerprint(topic, dedupeScope, record.dedupeId)
+        const key = `${id.hi}:${id.lo}`
+        const first = this.#claimed.get(key)?.offset ?? this.#dedupe.get(id, windowStart)
+        if (first !== undefined) {
+          results.push({ offset: first, duplicate: true })
           continue
         }
+        this.#lastClaimSeq = Number(
+          this.#sql.insertDedupe.run(this.#now, id.hi, id.lo, offset).lastInsertRowid,
+        )
+        this.#claimed.set(key, { id, offset })
       }
       head = offset
       totalBytes += valueBytes(record.value)
@@ -103,9 +117,23 @@ export class SqliteWriteTx {
     return deleted
   }
 
-  /** Deletes up to `batchSize` dedupe entries appended at or before `cutoff`. */
+  /** Deletes up to `batchSize` dedupe log entries appended at or before `cutoff`. */
   pruneDedupe(cutoff: number, batchSize: number): number {
-    return this.#sql.deleteExpiredDedupe.run(cutoff, batchSize).changes
+    return this.#sql.deleteExpiredDedupe.run(batchSize, cutoff).changes
+  }
+
+  /**
+   * Another process sharing the file may have claimed ids since this one last wrote. Holding the
+   * write lock, read those claims into memory once per transaction; they are committed already.
+   */
+  #catchUp(windowStart: number): void {
+    if (this.#caughtUp) return
+    this.#caughtUp = true
+    for (const row of this.#sql.dedupeAfter.iterate(this.#dedupe.lastSeq, windowStart)) {
+      const id = { hi: row.fingerprint_hi, lo: row.fingerprint_lo }
+      this.#dedupe.set(id, row.record_offset, row.appended_at, windowStart)
+      this.#dedupe.lastSeq = row.seq
+    }
   }
 
   #topic(topic: string): TopicRow {

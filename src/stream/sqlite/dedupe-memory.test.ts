@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { DedupeMemory, fingerprint } from './dedupe-memory.ts'
+
+describe('DedupeMemory', () => {
+  test('remembers ids with their first offset, within the window only', () => {
+    const memory = new DedupeMemory()
+    const id = fingerprint('ingest', 'source-1', 'm1')
+    assert.equal(memory.get(id, 0), undefined)
+    memory.set(id, 7, 1_000, 0)
+    assert.equal(memory.get(id, 999), 7)
+    assert.equal(memory.get(id, 1_000), undefined, 'appended at the window start: expired')
+    assert.equal(memory.get(fingerprint('ingest', 'source-2', 'm1'), 0), undefined, 'scopes differ')
+    assert.equal(memory.get(fingerprint('other', 'source-1', 'm1'), 0), undefined, 'topics differ')
+  })
+
+  test('an expired id is replaced in place', () => {
+    const memory = new DedupeMemory()
+    const id = fingerprint('t', 's', 'm')
+    memory.set(id, 1, 10, 0)
+    memory.set(id, 2, 100, 50)
+    assert.equal(memory.size, 1)
+    assert.equal(memory.get(id, 50), 2)
+  })
+
+  test('keeps every live id while it grows, and drops expired ones when it rebuilds', () => {
+    const memory = new DedupeMemory()
+    const ids = Array.from({ length: 50_000 }, (_, i) => fingerprint('t', 's', `m${i}`))
+    ids.forEach((id, i) => memory.set(id, i + 1, i < 25_000 ? 1 : 2, 0))
+    assert.equal(memory.size, 50_000)
+    assert.ok(ids.every((id, i) => memory.get(id, 0) === i + 1))
+    // From now on the ids appended at time 1 are outside the window: growth drops them.
+    const more = Array.from({ length: 150_000 }, (_, i) => fingerprint('t', 's', `n${i}`))
+    more.forEach((id, i) => memory.set(id, 100_000 + i, 3, 1))
+    assert.ok(memory.size <= 175_000, `expired ids were dropped (size ${memory.size})`)
+    assert.ok(ids.slice(25_000).every((id, i) => memory.get(id, 1) === 25_001 + i))
+    assert.ok(more.every((id, i) => memory.get(id, 1) === 100_000 + i))
+    assert.ok(ids.slice(0, 25_000).every((id) => memory.get(id, 1) === undefined))
+  })
+})
