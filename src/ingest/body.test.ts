@@ -53,11 +53,20 @@ test('a gzip bomb stops at the request limit', () => {
   )
 })
 
-test('nesting depth counts objects and arrays', () => {
-  assert.equal(nestingDepth('x', 10), 0)
-  assert.equal(nestingDepth({}, 10), 1)
-  assert.equal(nestingDepth({ a: [{ b: 1 }] }, 10), 3)
-  assert.equal(nestingDepth({ a: { b: { c: {} } } }, 2), 3, 'stops once past the limit')
+test('nesting depth counts objects and arrays, not brackets in strings', () => {
+  const depth = (json: string, limit = 10) => nestingDepth(Buffer.from(json), limit)
+  const cases: [string, number][] = [
+    ['"x"', 0],
+    ['{}', 1],
+    ['{"a":[{"b":1}]}', 3],
+    ['{"a":"[[[{{{"}', 1],
+    ['{"a":"\\\\"}', 1],
+    ['{"a":"\\\\\\"[[["}', 1],
+    ['{"a":"é[ü]"}', 1],
+    ['[[],[[]]]', 3],
+  ]
+  for (const [json, expected] of cases) assert.equal(depth(json), expected, json)
+  assert.equal(depth('{"a":{"b":{"c":{}}}}', 2), 3, 'stops once past the limit')
   assert.equal(
     decodeBody(Buffer.from('['.repeat(MAX_NESTING_DEPTH) + ']'.repeat(MAX_NESTING_DEPTH)), undefined) !==
       undefined,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { DedupeMemory, fingerprint } from './dedupe-memory.ts'
 
@@ -37,4 +38,13 @@ describe('DedupeMemory', () => {
     assert.ok(more.every((id, i) => memory.get(id, 1) === 100_000 + i))
     assert.ok(ids.slice(0, 25_000).every((id) => memory.get(id, 1) === undefined))
   })
+})
+
+test('fingerprints of a million random ids do not collide', () => {
+  const seen = new Set<string>()
+  for (let i = 0; i < 1_000_000; i++) {
+    const { hi, lo } = fingerprint('ingest', 'source', randomUUID())
+    seen.add(`${hi}:${lo}`)
+  }
+  assert.equal(seen.size, 1_000_000)
 })
