@@ -11,6 +11,7 @@ import { SqliteStream } from './sqlite/sqlite-stream.ts'
 import type { EventStream } from './stream.ts'
 
 export type * from './stream.ts'
+export type * from './queues.ts'
 export { systemClock } from './stream.ts'
 export {
   MIN_DEDUPE_WINDOW_MS,

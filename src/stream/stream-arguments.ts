@@ -1,12 +1,12 @@
 import type { AppendRecord, ReadOptions } from './stream.ts'
 
 /**
- * Topic and group names: letters, digits, `_` and `-`, up to 64 characters. The same names are
+ * Topic, group and queue names: letters, digits, `_` and `-`, up to 64 characters. The same names are
  * valid JetStream stream and consumer names, so a topic keeps its name on every adapter.
  */
 const NAME = /^[A-Za-z0-9_-]{1,64}$/
 
-export function checkName(kind: 'topic' | 'group', name: string): void {
+export function checkName(kind: 'topic' | 'group' | 'queue', name: string): void {
   if (typeof name !== 'string' || !NAME.test(name))
     throw new TypeError(`stream ${kind} name must match ${NAME.source}: ${JSON.stringify(name)}`)
 }

@@ -16,6 +16,8 @@
  * sequence, a group is a durable pull consumer and `commit` acks (AckAll) up to that sequence.
  */
 
+import type { WorkQueues } from './queues.ts'
+
 /** A record's payload: JSON text of an enriched message, or bytes. */
 export type RecordValue = string | Uint8Array
 
@@ -135,6 +137,9 @@ export interface StreamCapabilities {
 
 export interface EventStream {
   readonly capabilities: StreamCapabilities
+
+  /** The work queues kept alongside the topics, in the same storage (see `queues.ts`). */
+  readonly queues: WorkQueues
 
   /**
    * Appends records to a topic and resolves once they are durable, with one result per record.

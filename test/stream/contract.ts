@@ -6,6 +6,7 @@ import { describe } from 'node:test'
 import { appendContract } from './contract-append.ts'
 import { consumeContract } from './contract-consume.ts'
 import { limitsContract } from './contract-limits.ts'
+import { queuesContract } from './contract-queues.ts'
 import type { StreamHarnessFactory } from './contract-support.ts'
 
 export type { StreamHarness, StreamHarnessFactory } from './contract-support.ts'
@@ -15,5 +16,6 @@ export function streamContract(name: string, factory: StreamHarnessFactory): voi
     appendContract(factory)
     consumeContract(factory)
     limitsContract(factory)
+    queuesContract(factory)
   })
 }

@@ -15,6 +15,8 @@ import { fingerprint } from './dedupe-memory.ts'
  *   walks a large value's overflow pages. The column has no type affinity: text stays text and
  *   bytes stay a blob, and reads give back what was appended.
  * - `stream_groups`: each consumer group's committed position (and `end_bytes` there).
+ * - `queue_items`: the work queues' items. `due_at` is when an item may next be claimed: claiming
+ *   moves it past the lease, a retry past the delay; NULL means parked (a dead letter).
  * - `stream_dedupe_log`: every dedupe id claimed within the window, as its 64-bit fingerprint (see
  *   `dedupe-memory.ts`), in the order claimed. Append-only, so a claim costs a sequential insert;
  *   lookups go to the in-memory table rebuilt from this log when the stream opens, and retention
@@ -45,6 +47,16 @@ CREATE TABLE IF NOT EXISTS stream_groups (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (topic, group_name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queue_items (
+  id INTEGER PRIMARY KEY,
+  queue TEXT NOT NULL,
+  due_at INTEGER,
+  attempts INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  last_error TEXT,
+  value BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS queue_items_by_due ON queue_items (queue, due_at);
 CREATE TABLE IF NOT EXISTS stream_dedupe_log (
   seq INTEGER PRIMARY KEY,
   appended_at INTEGER NOT NULL,

@@ -23,6 +23,14 @@ export interface RecordRow {
   value: string | Buffer
 }
 
+export interface QueueItemRow {
+  id: number
+  attempts: number
+  enqueued_at: number
+  last_error: string | null
+  value: string | Buffer
+}
+
 export interface DedupeRow {
   seq: number
   appended_at: number
@@ -85,6 +93,50 @@ export function prepareStatements(db: Database) {
     deleteGroup: db.prepare('DELETE FROM stream_groups WHERE topic = ? AND group_name = ?') as Statement<
       [string, string]
     >,
+
+    insertItem: db.prepare(
+      `INSERT INTO queue_items (queue, due_at, attempts, enqueued_at, last_error, value)
+       VALUES (?, ?, 0, ?, NULL, ?)`,
+    ) as Statement<[string, number, number, string | Uint8Array]>,
+    /** Hides up to `limit` due items until the lease ends and returns them. */
+    claimItems: db.prepare(
+      `UPDATE queue_items SET due_at = ? WHERE id IN
+         (SELECT id FROM queue_items WHERE queue = ? AND due_at <= ? ORDER BY due_at LIMIT ?)
+       RETURNING id, attempts, enqueued_at, last_error, value`,
+    ) as Statement<[number, string, number, number], QueueItemRow>,
+    anyDue: db.prepare(
+      'SELECT 1 AS due FROM queue_items WHERE queue = ? AND due_at <= ? LIMIT 1',
+    ) as Statement<[string, number], { due: 1 }>,
+    nextDue: db.prepare(
+      'SELECT MIN(due_at) AS due_at FROM queue_items WHERE queue = ? AND due_at IS NOT NULL',
+    ) as Statement<[string], { due_at: number | null }>,
+    deleteItem: db.prepare('DELETE FROM queue_items WHERE queue = ? AND id = ?') as Statement<
+      [string, number]
+    >,
+    retryItem: db.prepare(
+      `UPDATE queue_items SET due_at = ?, attempts = attempts + 1, last_error = ?
+       WHERE queue = ? AND id = ? AND due_at IS NOT NULL`,
+    ) as Statement<[number, string, string, number]>,
+    parkItem: db.prepare(
+      'UPDATE queue_items SET due_at = NULL, last_error = ? WHERE queue = ? AND id = ?',
+    ) as Statement<[string, string, number]>,
+    unparkItem: db.prepare(
+      'UPDATE queue_items SET due_at = ?, attempts = 0 WHERE queue = ? AND id = ? AND due_at IS NULL',
+    ) as Statement<[number, string, number]>,
+    parkedItems: db.prepare(
+      `SELECT id, attempts, enqueued_at, last_error, value FROM queue_items
+       WHERE queue = ? AND due_at IS NULL AND id > ? ORDER BY id LIMIT ?`,
+    ) as Statement<[string, number, number], QueueItemRow>,
+    queueStats: db.prepare(
+      `SELECT COALESCE(SUM(due_at <= ?), 0) AS ready, COALESCE(SUM(due_at > ?), 0) AS waiting,
+         COALESCE(SUM(due_at IS NULL), 0) AS parked,
+         MIN(CASE WHEN due_at IS NOT NULL THEN enqueued_at END) AS oldest
+       FROM queue_items WHERE queue = ?`,
+    ) as Statement<
+      [number, number, string],
+      { ready: number; waiting: number; parked: number; oldest: number | null }
+    >,
+    purgeQueue: db.prepare('DELETE FROM queue_items WHERE queue = ?') as Statement<[string]>,
 
     insertDedupe: db.prepare(
       'INSERT INTO stream_dedupe_log (appended_at, fingerprint_hi, fingerprint_lo, record_offset) VALUES (?, ?, ?, ?)',

@@ -44,6 +44,7 @@ import {
 } from '../stream.ts'
 import { DedupeMemory } from './dedupe-memory.ts'
 import { GroupCommitWriter } from './sqlite-group-commit.ts'
+import { SqliteWorkQueues } from './sqlite-queues.ts'
 import { openStreamDatabase } from './sqlite-schema.ts'
 import { prepareStatements, type StreamStatements } from './sqlite-statements.ts'
 import { freeDiskBytes, measureTopics } from './sqlite-stats.ts'
@@ -53,6 +54,7 @@ export const SQLITE_STREAM_FILE = 'stream.sqlite'
 
 export class SqliteStream implements EventStream {
   readonly capabilities: StreamCapabilities
+  readonly queues: SqliteWorkQueues
   readonly #dataDir: string
   readonly #options: StreamOptions
   readonly #clock: Clock
@@ -96,6 +98,15 @@ export class SqliteStream implements EventStream {
       dedupe: this.#loadDedupeIds(),
       dedupeWindowMs: options.dedupeWindowMs,
       onCommitted: (topics) => topics.forEach((topic) => this.#waiter.notify(topic)),
+    })
+    this.queues = new SqliteWorkQueues({
+      sql: this.#sql,
+      clock: this.#clock,
+      waiter: this.#waiter,
+      dedupeWindowMs: options.dedupeWindowMs,
+      pollIntervalMs: options.pollIntervalMs,
+      write: (size, work) => this.#write(size, work),
+      isClosed: () => this.#closed,
     })
     if (options.retention.intervalMs > 0) {
       this.#retentionTimer = setInterval(() => this.#pruneInBackground(), options.retention.intervalMs)

@@ -1,7 +1,8 @@
 import { valueBytes } from '../stream-arguments.ts'
+import type { EnqueueItem } from '../queues.ts'
 import type { AppendRecord, AppendResult } from '../stream.ts'
 import { fingerprint, type DedupeMemory, type Fingerprint } from './dedupe-memory.ts'
-import type { StreamStatements, TopicRow } from './sqlite-statements.ts'
+import type { QueueItemRow, StreamStatements, TopicRow } from './sqlite-statements.ts'
 
 /**
  * The only way to change the stream's tables (as jobsdb's `StoreSafeTx`): the group-commit writer
@@ -16,7 +17,7 @@ export class SqliteWriteTx {
   readonly #claimed = new Map<string, { id: Fingerprint; offset: number }>()
   #lastClaimSeq = 0
   #caughtUp = false
-  /** Topics that got records in this transaction, to wake their readers after the commit. */
+  /** Topics that got records and queues (`queueWakeKey`) that got due items, to wake their readers after the commit. */
   readonly appendedTopics = new Set<string>()
 
   constructor(sql: StreamStatements, now: number, dedupe: DedupeMemory) {
@@ -48,21 +49,14 @@ export class SqliteWriteTx {
     let totalBytes = row.total_bytes
     const windowStart = this.#now - dedupeWindowMs
     const results: AppendResult[] = []
-    this.#catchUp(windowStart)
     for (const record of records) {
       const offset = head + 1
       if (record.dedupeId !== undefined) {
-        const id = fingerprint(topic, dedupeScope, record.dedupeId)
-        const key = `${id.hi}:${id.lo}`
-        const first = this.#claimed.get(key)?.offset ?? this.#dedupe.get(id, windowStart)
+        const first = this.#claimDedupe(topic, dedupeScope, record.dedupeId, windowStart, () => offset)
         if (first !== undefined) {
           results.push({ offset: first, duplicate: true })
           continue
         }
-        this.#lastClaimSeq = Number(
-          this.#sql.insertDedupe.run(this.#now, id.hi, id.lo, offset).lastInsertRowid,
-        )
-        this.#claimed.set(key, { id, offset })
       }
       head = offset
       totalBytes += valueBytes(record.value)
@@ -74,6 +68,52 @@ export class SqliteWriteTx {
       this.appendedTopics.add(topic)
     }
     return results
+  }
+
+  /** Adds queue items (skipping repeated dedupe ids); returns how many were added. */
+  enqueue(queue: string, items: readonly EnqueueItem[], dedupeScope: string, dedupeWindowMs: number): number {
+    const windowStart = this.#now - dedupeWindowMs
+    let enqueued = 0
+    for (const item of items) {
+      const insert = () =>
+        Number(this.#sql.insertItem.run(queue, this.#now, this.#now, item.value).lastInsertRowid)
+      if (item.dedupeId === undefined) insert()
+      else if (
+        this.#claimDedupe(`queue:${queue}`, dedupeScope, item.dedupeId, windowStart, insert) !== undefined
+      )
+        continue
+      enqueued += 1
+    }
+    if (enqueued > 0) this.appendedTopics.add(queueWakeKey(queue))
+    return enqueued
+  }
+
+  claim(queue: string, max: number, leaseMs: number): QueueItemRow[] {
+    return this.#sql.claimItems.all(this.#now + leaseMs, queue, this.#now, max)
+  }
+
+  ack(queue: string, ids: readonly number[]): void {
+    for (const id of ids) this.#sql.deleteItem.run(queue, id)
+  }
+
+  retry(queue: string, id: number, delayMs: number, error: string): void {
+    this.#sql.retryItem.run(this.#now + delayMs, error, queue, id)
+    if (delayMs <= 0) this.appendedTopics.add(queueWakeKey(queue))
+  }
+
+  park(queue: string, ids: readonly number[], error: string): void {
+    for (const id of ids) this.#sql.parkItem.run(error, queue, id)
+  }
+
+  unpark(queue: string, ids: readonly number[]): number {
+    let count = 0
+    for (const id of ids) count += this.#sql.unparkItem.run(this.#now, queue, id).changes
+    if (count > 0) this.appendedTopics.add(queueWakeKey(queue))
+    return count
+  }
+
+  purge(queue: string): number {
+    return this.#sql.purgeQueue.run(queue).changes
   }
 
   /** Registers a group at the oldest retained record, unless it exists. */
@@ -123,6 +163,28 @@ export class SqliteWriteTx {
   }
 
   /**
+   * Returns the first copy's offset when the id was claimed within the window (or earlier in this
+   * transaction); otherwise calls `add` for the new record's offset and logs the claim with it.
+   */
+  #claimDedupe(
+    namespace: string,
+    scope: string,
+    dedupeId: string,
+    windowStart: number,
+    add: () => number,
+  ): number | undefined {
+    this.#catchUp(windowStart)
+    const id = fingerprint(namespace, scope, dedupeId)
+    const key = `${id.hi}:${id.lo}`
+    const first = this.#claimed.get(key)?.offset ?? this.#dedupe.get(id, windowStart)
+    if (first !== undefined) return first
+    const offset = add()
+    this.#lastClaimSeq = Number(this.#sql.insertDedupe.run(this.#now, id.hi, id.lo, offset).lastInsertRowid)
+    this.#claimed.set(key, { id, offset })
+    return undefined
+  }
+
+  /**
    * Another process sharing the file may have claimed ids since this one last wrote. Holding the
    * write lock, read those claims into memory once per transaction; they are committed already.
    */
@@ -143,3 +205,6 @@ export class SqliteWriteTx {
     return { topic, head_offset: 0, total_bytes: 0, pruned_offset: 0, pruned_bytes: 0 }
   }
 }
+
+/** What a queue's waiting claimers are woken by (topic names have no `:`). */
+export const queueWakeKey = (queue: string): string => `queue:${queue}`
