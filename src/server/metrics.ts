@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { DeliveryRecord, DeliveryRecorder } from '../pipeline/index.ts'
 
 /** The metrics of one Switchyard process. Each process (and each test) has its own registry. */
 export interface Metrics {
@@ -9,12 +10,44 @@ export interface Metrics {
   }): void
   readonly httpRequests: Counter<'server' | 'method' | 'route' | 'status_code'>
   readonly httpDuration: Histogram<'server' | 'method' | 'route'>
+  /** Counts what the pipeline did with each message, per destination (the delivery runtime's recorder). */
+  readonly delivery: DeliveryRecorder
+  readonly processedMessages: Counter
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_' })
+  const deliveryMessages = new Counter({
+    name: 'switchyard_delivery_messages_total',
+    help: 'Messages settled by a destination, by outcome (delivered, filtered, retrying, dropped, dead_lettered) and reason (drop reason or response code).',
+    labelNames: ['destination_id', 'outcome', 'reason'],
+    registers: [registry],
+  })
+  const deliveryLatency = new Histogram({
+    name: 'switchyard_delivery_latency_seconds',
+    help: 'From ingest receiving a message to its destination accepting it.',
+    labelNames: ['destination_id'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  })
+  const delivery: DeliveryRecorder = {
+    record({ destinationId, messages, event }: DeliveryRecord) {
+      const reason = event.kind === 'filtered' ? event.reason : event.code
+      deliveryMessages.inc({ destination_id: destinationId, outcome: event.kind, reason }, messages.length)
+      if (event.kind === 'delivered') {
+        for (let i = 0; i < messages.length; i++)
+          deliveryLatency.observe({ destination_id: destinationId }, event.latencyMs / 1000)
+      }
+    },
+  }
   return {
+    delivery,
+    processedMessages: new Counter({
+      name: 'switchyard_process_messages_total',
+      help: 'Messages the process stage has routed.',
+      registers: [registry],
+    }),
     registry,
     observeStream(stream) {
       const read = async (pick: 'backlogRecords' | 'backlogBytes', gauge: Gauge<'topic'>) => {

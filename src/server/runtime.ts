@@ -14,6 +14,7 @@ import {
   type Store,
 } from '../store/index.ts'
 import { MeteringConsumer } from '../metering/index.ts'
+import { DeliveryRuntime, ProcessStage, RoutingTable } from '../pipeline/index.ts'
 import { INGEST_CONSUMERS, INGEST_TOPIC } from '../spec/index.ts'
 import { openStream, type EventStream } from '../stream/index.ts'
 import { controlPages } from './control-pages.ts'
@@ -79,6 +80,8 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   const servers: FastifyInstance[] = []
   let stream: EventStream | undefined
   let metering: MeteringConsumer | undefined
+  let processStage: ProcessStage | undefined
+  let delivery: DeliveryRuntime | undefined
   let stopping = false
   const readiness = async (): Promise<string | undefined> => {
     if (stopping) return 'shutting down'
@@ -98,6 +101,8 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
     if (stopping) return
     stopping = true
     await Promise.allSettled(servers.map((s) => s.close()))
+    await processStage?.stop()
+    await delivery?.stop()
     await metering?.stop()
     await stream?.close()
     await store.close()
@@ -111,6 +116,21 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
     if (config.roles.includes('worker')) {
       metering = new MeteringConsumer({ stream: stream!, store, logger: logger.child({ stage: 'metering' }) })
       metering.start()
+      const routing = new RoutingTable(store)
+      processStage = new ProcessStage({
+        stream: stream!,
+        routing,
+        logger: logger.child({ stage: 'process' }),
+        onBatch: ({ records }) => metrics.processedMessages.inc(records),
+      })
+      processStage.start()
+      delivery = new DeliveryRuntime({
+        queues: stream!.queues,
+        routing,
+        recorder: metrics.delivery,
+        logger: logger.child({ stage: 'deliver' }),
+      })
+      await delivery.start()
     }
     const bootstrap = await bootstrapWorkspace(store, {
       ...(config.bootstrapToken !== undefined && { bootstrapToken: config.bootstrapToken }),

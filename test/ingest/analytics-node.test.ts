@@ -70,7 +70,10 @@ describe('analytics-node against the Tracking API', () => {
   })
 
   test('over the backlog limit: 503 with Retry-After, the library retries with X-Retry-Count, stored once', async () => {
-    const sy = await startTestSwitchyard({ env: { SWITCHYARD_STREAM_MAX_BACKLOG: '2' } })
+    // No worker role: nothing consumes the stream until the test commits for its consumers.
+    const sy = await startTestSwitchyard({
+      env: { SWITCHYARD_STREAM_MAX_BACKLOG: '2', SWITCHYARD_ROLES: 'ingest,control' },
+    })
     running.push(sy)
     const { writeKey } = await sy.createSource('busy')
     const stream = sy.switchyard.stream!
@@ -96,7 +99,7 @@ describe('analytics-node against the Tracking API', () => {
     while (attempts.length === 0 || attempts[0]!.status === undefined)
       await new Promise((r) => setTimeout(r, 20))
     assert.equal(attempts[0]!.status, 503)
-    // The consumers catch up (the process stage is not built yet: commit for it).
+    // The consumers catch up.
     const head = (await stream.stats()).topics.find((t) => t.topic === INGEST_TOPIC)!.headOffset
     for (const group of INGEST_CONSUMERS) await stream.commit(INGEST_TOPIC, group, head)
     await analytics.closeAndFlush({ timeout: 20_000 })

@@ -75,6 +75,27 @@ export class DestinationRepository {
     return { items: rows.map((r) => this.fromRow(r)), total: await countRows(query) }
   }
 
+  /** Every enabled destination of every workspace: what the pipeline routes to and delivers for. */
+  async listEnabled(): Promise<Destination[]> {
+    const rows = await this.ctx.db
+      .selectFrom('destinations')
+      .selectAll()
+      .where('enabled', '=', fromBool(true))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+    return rows.map((r) => this.fromRow(r))
+  }
+
+  /** Changes whenever a destination is created, updated or deleted: lets a cache of them check it is current. */
+  async changeStamp(): Promise<string> {
+    const row = await this.ctx.db
+      .selectFrom('destinations')
+      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.max('updated_at').as('latest')])
+      .executeTakeFirstOrThrow()
+    return `${row.count}@${String(row.latest)}`
+  }
+
   async update(workspaceId: string, id: string, patch: DestinationPatch): Promise<Destination | undefined> {
     await this.ctx.db
       .updateTable('destinations')

@@ -141,6 +141,46 @@ export class WarehouseRepository {
     return rows.map((r) => r.warehouse_id)
   }
 
+  /** Every (warehouse, source) connection of enabled warehouses, across workspaces: what the pipeline stages. */
+  async enabledConnections(): Promise<{ workspaceId: string; warehouseId: string; sourceId: string }[]> {
+    const rows = await this.ctx.db
+      .selectFrom('warehouse_sources')
+      .innerJoin('warehouses', (join) =>
+        join
+          .onRef('warehouses.id', '=', 'warehouse_sources.warehouse_id')
+          .onRef('warehouses.workspace_id', '=', 'warehouse_sources.workspace_id'),
+      )
+      .select([
+        'warehouse_sources.workspace_id',
+        'warehouse_sources.warehouse_id',
+        'warehouse_sources.source_id',
+      ])
+      .where('warehouses.enabled', '=', fromBool(true))
+      .orderBy('warehouse_sources.warehouse_id')
+      .orderBy('warehouse_sources.source_id')
+      .execute()
+    return rows.map((r) => ({
+      workspaceId: r.workspace_id,
+      warehouseId: r.warehouse_id,
+      sourceId: r.source_id,
+    }))
+  }
+
+  /** Changes whenever a warehouse or a connection is created, updated or deleted. */
+  async changeStamp(): Promise<string> {
+    const [warehouses, connections] = await Promise.all([
+      this.ctx.db
+        .selectFrom('warehouses')
+        .select((eb) => [eb.fn.countAll().as('count'), eb.fn.max('updated_at').as('latest')])
+        .executeTakeFirstOrThrow(),
+      this.ctx.db
+        .selectFrom('warehouse_sources')
+        .select((eb) => [eb.fn.countAll().as('count'), eb.fn.max('created_at').as('latest')])
+        .executeTakeFirstOrThrow(),
+    ])
+    return `${warehouses.count}@${String(warehouses.latest)}/${connections.count}@${String(connections.latest)}`
+  }
+
   private fromRow(r: Row<WarehousesTable>): Warehouse {
     return {
       id: r.id,

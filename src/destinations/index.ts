@@ -1,0 +1,60 @@
+export {
+  DROP_REASONS,
+  checkMessage,
+  type DeliveryTarget,
+  type DropReason,
+  type DropReasonInfo,
+  type CheckResult,
+} from './checks.ts'
+export {
+  DEFAULT_RETRY_POLICY,
+  retryPolicy,
+  classifyResponse,
+  classifyError,
+  parseRetryAfter,
+  nextDelayMs,
+  withinRetryWindow,
+  nextStep,
+  type RetryPolicy,
+  type AttemptOutcome,
+  type RetryContext,
+  type NextStep,
+} from './retry-policy.ts'
+export {
+  WEBHOOK_DESTINATION,
+  WEBHOOK_SETTINGS_SCHEMA,
+  validateWebhookSettings,
+  buildWebhookRequests,
+  buildWebhookDeleteRequests,
+  combineHookOutcomes,
+  webhookSignature,
+  type WebhookSettings,
+  type WebhookHook,
+  type WebhookHeader,
+  type WebhookRequest,
+  type WebhookSettingsResult,
+  type SettingsError,
+} from './webhook.ts'
+export { ORIGINAL_URL_HEADER, applyEgress, egressUrlProblem } from './egress.ts'
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  sendHttp,
+  withHeader,
+  headerValue,
+  HttpSendError,
+  NetworkError,
+  TimeoutError,
+  AbortedError,
+  InvalidRequestError,
+  type HttpRequest,
+  type HttpResponse,
+  type SendOptions,
+} from './http.ts'
+export {
+  exchange,
+  webhookDriver,
+  type DestinationDriver,
+  type DeliverContext,
+  type DeliveryResult,
+  type Exchange,
+} from './driver.ts'

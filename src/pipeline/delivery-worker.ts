@@ -1,0 +1,223 @@
+import type { Logger } from 'pino'
+import {
+  checkMessage,
+  nextStep,
+  type AttemptOutcome,
+  type DestinationDriver,
+  type DropReason,
+  type Exchange,
+  type RetryPolicy,
+} from '../destinations/index.ts'
+import type { IngestEnvelope, StoredMessage } from '../spec/index.ts'
+import type { QueueItem, WorkQueues } from '../stream/index.ts'
+import { deliveryQueue } from './names.ts'
+
+/** What happened to messages at one destination; counted for Delivery Overview and metrics. */
+export type DeliveryEvent =
+  | { kind: 'delivered'; code: string; latencyMs: number }
+  | { kind: 'filtered'; reason: DropReason; detail: string }
+  | { kind: 'retrying'; code: string; delayMs: number; detail: string }
+  | { kind: 'dropped'; code: string; detail: string }
+  | { kind: 'dead_lettered'; code: string; detail: string }
+
+export interface DeliveryRecord {
+  readonly destinationId: string
+  readonly workspaceId: string
+  readonly sourceId: string
+  readonly messages: readonly StoredMessage[]
+  readonly event: DeliveryEvent
+  /** The requests and answers, when a send happened. */
+  readonly exchanges?: readonly Exchange[]
+}
+
+export interface DeliveryRecorder {
+  record(record: DeliveryRecord): void
+}
+
+export interface DeliveryWorkerOptions {
+  destinationId: string
+  driver: DestinationDriver
+  queues: WorkQueues
+  recorder: DeliveryRecorder
+  logger: Logger
+  /** Deliveries in flight at once. Default 8. */
+  concurrency?: number
+  /** How long claimed items stay hidden from other workers. Default 60 s (well past any send timeout). */
+  leaseMs?: number
+  retryPolicy?: Readonly<RetryPolicy>
+  egressUrl?: string
+  now?: () => number
+  random?: () => number
+}
+
+/**
+ * Delivers one destination instance's queue: claims due items, checks each message (event type,
+ * integrations object, consent), sends the rest through the driver and settles every item: acked
+ * when delivered, filtered or refused for good; retried after a randomized back-off; parked (dead
+ * letter) once the retry window is over. It has its own queue and its own slots, so a slow or failing
+ * destination only ever holds up itself.
+ */
+export class DeliveryWorker {
+  readonly #abort = new AbortController()
+  readonly #queue: string
+  readonly #concurrency: number
+  readonly #inFlight = new Set<Promise<void>>()
+  #running: Promise<void> | undefined
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.#queue = deliveryQueue(options.destinationId)
+    this.#concurrency = options.concurrency ?? 8
+  }
+
+  start(): void {
+    this.#running ??= this.#loop()
+  }
+
+  /** Stops claiming; deliveries in flight are aborted and their items come back after their lease. */
+  async stop(): Promise<void> {
+    this.#abort.abort()
+    await this.#running
+    await Promise.all(this.#inFlight)
+  }
+
+  async #loop(): Promise<void> {
+    const { queues, driver, logger } = this.options
+    let failures = 0
+    while (!this.#abort.signal.aborted) {
+      try {
+        if (this.#inFlight.size >= this.#concurrency) {
+          await Promise.race(this.#inFlight)
+          continue
+        }
+        const free = this.#concurrency - this.#inFlight.size
+        const items = await queues.claim(this.#queue, {
+          max: free * driver.batchSize,
+          leaseMs: this.options.leaseMs ?? 60_000,
+          waitMs: 1000,
+          signal: this.#abort.signal,
+        })
+        for (let i = 0; i < items.length; i += driver.batchSize) {
+          const delivery = this.#deliver(items.slice(i, i + driver.batchSize)).finally(() =>
+            this.#inFlight.delete(delivery),
+          )
+          this.#inFlight.add(delivery)
+        }
+        failures = 0
+      } catch (error) {
+        if (this.#abort.signal.aborted) break
+        failures++
+        const pauseMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7))
+        logger.error(
+          { err: error, pauseMs, destinationId: this.options.destinationId },
+          'delivery loop failed',
+        )
+        await new Promise((resolve) => setTimeout(resolve, pauseMs))
+      }
+    }
+  }
+
+  async #deliver(items: readonly QueueItem[]): Promise<void> {
+    try {
+      await this.#settle(items)
+    } catch (error) {
+      // The items stay claimed and come back after their lease; nothing is lost.
+      if (!this.#abort.signal.aborted)
+        this.options.logger.error(
+          { err: error, destinationId: this.options.destinationId },
+          'delivery failed',
+        )
+    }
+  }
+
+  async #settle(items: readonly QueueItem[]): Promise<void> {
+    const { queues, driver, recorder } = this.options
+    const now = this.options.now ?? Date.now
+    const sendable: { item: QueueItem; envelope: IngestEnvelope }[] = []
+    const done: number[] = []
+    for (const item of items) {
+      let envelope: IngestEnvelope
+      try {
+        envelope = JSON.parse(String(item.value)) as IngestEnvelope
+      } catch {
+        await queues.park(this.#queue, [item.id], 'the queued message is not valid JSON')
+        continue
+      }
+      const check = checkMessage(envelope.message, driver.target)
+      if (check.send) {
+        sendable.push({ item, envelope })
+        continue
+      }
+      done.push(item.id)
+      this.#record([envelope], { kind: 'filtered', reason: check.reason, detail: check.detail })
+    }
+    if (sendable.length > 0) {
+      const messages = sendable.map((s) => s.envelope.message)
+      const context = {
+        signal: this.#abort.signal,
+        now,
+        ...(this.options.egressUrl !== undefined && { egressUrl: this.options.egressUrl }),
+      }
+      const { outcome, exchanges } = await driver.deliver(messages, context)
+      if (this.#abort.signal.aborted) return // shutting down: not an attempt; the lease brings them back
+      // A batch is one attempt: the first item's history decides for all of it.
+      const first = sendable[0]!.item
+      const step = nextStep(outcome, {
+        attempt: first.attempts + 1,
+        firstAttemptAt: Math.min(...sendable.map((s) => s.item.enqueuedAt)),
+        now: now(),
+        random: this.options.random ?? Math.random,
+        ...(this.options.retryPolicy && { policy: this.options.retryPolicy }),
+      })
+      const envelopes = sendable.map((s) => s.envelope)
+      const ids = sendable.map((s) => s.item.id)
+      switch (step.action) {
+        case 'delivered': {
+          done.push(...ids)
+          const latencyMs = now() - Math.min(...messages.map((m) => Date.parse(m.receivedAt)))
+          this.#record(envelopes, { kind: 'delivered', code: step.code, latencyMs }, exchanges)
+          break
+        }
+        case 'drop':
+          done.push(...ids)
+          this.#record(envelopes, { kind: 'dropped', code: step.code, detail: step.detail }, exchanges)
+          break
+        case 'retry':
+          await Promise.all(
+            ids.map((id) => queues.retry(this.#queue, id, step.delayMs, outcomeText(step.code, outcome))),
+          )
+          this.#record(
+            envelopes,
+            {
+              kind: 'retrying',
+              code: step.code,
+              delayMs: step.delayMs,
+              detail: outcomeText(step.code, outcome),
+            },
+            exchanges,
+          )
+          break
+        case 'dead_letter':
+          await queues.park(this.#queue, ids, step.detail)
+          this.#record(envelopes, { kind: 'dead_lettered', code: step.code, detail: step.detail }, exchanges)
+          break
+      }
+    }
+    if (done.length > 0) await queues.ack(this.#queue, done)
+  }
+
+  #record(envelopes: readonly IngestEnvelope[], event: DeliveryEvent, exchanges?: readonly Exchange[]): void {
+    const first = envelopes[0]!
+    this.options.recorder.record({
+      destinationId: this.options.destinationId,
+      workspaceId: first.workspaceId,
+      sourceId: first.sourceId,
+      messages: envelopes.map((e) => e.message),
+      event,
+      ...(exchanges && { exchanges }),
+    })
+  }
+}
+
+function outcomeText(code: string, outcome: AttemptOutcome): string {
+  return 'detail' in outcome ? `${code}: ${outcome.detail}` : code
+}
