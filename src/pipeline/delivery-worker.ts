@@ -130,7 +130,7 @@ export class DeliveryWorker {
   }
 
   async #settle(items: readonly QueueItem[]): Promise<void> {
-    const { queues, driver, recorder } = this.options
+    const { queues, driver } = this.options
     const now = this.options.now ?? Date.now
     const sendable: { item: QueueItem; envelope: IngestEnvelope }[] = []
     const done: number[] = []
