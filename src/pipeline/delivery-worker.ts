@@ -42,7 +42,7 @@ export interface DeliveryWorkerOptions {
   logger: Logger
   /** Deliveries in flight at once. Default 8. */
   concurrency?: number
-  /** How long claimed items stay hidden from other workers. Default 60 s (well past any send timeout). */
+  /** How long claimed items stay hidden from other workers. Default 30 s (six times the Webhook timeout). */
   leaseMs?: number
   retryPolicy?: Readonly<RetryPolicy>
   egressUrl?: string
@@ -92,7 +92,7 @@ export class DeliveryWorker {
         const free = this.#concurrency - this.#inFlight.size
         const items = await queues.claim(this.#queue, {
           max: free * driver.batchSize,
-          leaseMs: this.options.leaseMs ?? 60_000,
+          leaseMs: this.options.leaseMs ?? 30_000,
           waitMs: 1000,
           signal: this.#abort.signal,
         })

@@ -14,7 +14,8 @@ const dataDir = tempDir()
 after(() => rmSync(dataDir, { recursive: true, force: true }))
 
 test('kill -9 under load loses no acknowledged message and stores none twice', async () => {
-  const env = { SWITCHYARD_DATA_DIR: dataDir }
+  // No worker role: nothing consumes the stream, so retention keeps every record for the check below.
+  const env = { SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_ROLES: 'ingest,control' }
   const first = await startProcess(env)
   const auth = { authorization: `Bearer ${first.printedToken}`, 'content-type': 'application/json' }
   const created = await fetch(`${first.controlUrl}/api/sources`, {

@@ -73,6 +73,8 @@ export async function startTestSwitchyard(
   })
   const config = loadConfig({ env })
   const switchyard = await startSwitchyard(config, createLogger(config.logLevel, sink))
+  // Registers the group `storedMessages` reads with, so that retention keeps every record for it.
+  await switchyard.stream?.read(INGEST_TOPIC, 'test-reader', { max: 1 })
   const controlUrl = switchyard.controlUrl!
   const ingestUrl = switchyard.ingestUrl!
   const ownerToken = switchyard.bootstrap.ownerTokenSecret ?? config.bootstrapToken!
