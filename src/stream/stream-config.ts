@@ -74,8 +74,32 @@ export interface SqliteStreamConfig {
   readonly durability?: StreamDurability
 }
 
-/** Adapter settings (JetStream joins this union later) plus any shared option to override. */
-export type StreamConfig = SqliteStreamConfig & StreamOverrides
+/**
+ * The stream on NATS JetStream, shared by every process that names the same server and namespace.
+ * See `jetstream/jetstream-stream.ts` for how topics, offsets, groups and dedupe map onto it.
+ */
+export interface JetStreamConfig {
+  readonly kind: 'jetstream'
+  /**
+   * `nats://[user:password@]host:port[/namespace][?replicas=3]`; several servers of one cluster
+   * separated by commas. A user name without a password is sent as a token. The path names the
+   * namespace: the prefix of every stream and bucket name, so that several installs (or test runs)
+   * can share one NATS account. Letters, digits and `-`, up to 32 characters. Default namespace
+   * `switchyard`.
+   */
+  readonly url: string
+  /**
+   * Copies of each stream and of the positions bucket: 1 on a single server, 3 (or 5) in a
+   * cluster. With more than one, an acknowledged append survives the loss of a machine. Default:
+   * the url's `?replicas=`, else 1.
+   */
+  readonly replicas?: number
+  /** Milliseconds to wait for a publish acknowledgement or a JetStream API answer. Default 5000. */
+  readonly timeoutMs?: number
+}
+
+/** Adapter settings plus any shared option to override. */
+export type StreamConfig = (SqliteStreamConfig | JetStreamConfig) & StreamOverrides
 
 export interface StreamOverrides {
   readonly dedupeWindowMs?: number

@@ -1,6 +1,6 @@
 /**
  * The durable event stream: named topics of ordered records, consumed by named groups that store
- * their position. Every adapter (SQLite now, NATS JetStream later) implements `EventStream` and
+ * their position. Every adapter (SQLite, NATS JetStream) implements `EventStream` and
  * passes the same contract suite (`test/stream/contract.ts`).
  *
  * Guarantees every adapter gives:
@@ -11,9 +11,9 @@
  * - A group reads what comes after its committed position. Positions are durable, so after a crash
  *   a group sees again what it had read but not committed: at-least-once.
  *
- * How this maps onto JetStream: a topic is a stream, the dedupe id (prefixed by its scope) is the
+ * How this maps onto JetStream: a topic is a stream, the dedupe id (hashed with its scope) is the
  * `Nats-Msg-Id` header and the window is the stream's `duplicate_window`, an offset is the stream
- * sequence, a group is a durable pull consumer and `commit` acks (AckAll) up to that sequence.
+ * sequence, and a group's position is a key in a KV bucket (`jetstream/jetstream-stream.ts`).
  */
 
 import type { WorkQueues } from './queues.ts'
@@ -133,6 +133,23 @@ export interface StreamCapabilities {
   readonly survivesPowerLoss: boolean
   /** Whether processes on other machines can share the stream. */
   readonly sharedAcrossHosts: boolean
+  /**
+   * Whether one append's records are stored all or none, at consecutive offsets. When false, an
+   * append that fails may have stored some of its records; retrying it with the same dedupe ids
+   * stores none of them twice. Absent means true.
+   */
+  readonly atomicAppend?: boolean
+  /**
+   * Whether concurrent appends share write transactions (the `groupCommit` options,
+   * `stats().transactions`). When false every record is its own write. Absent means true.
+   */
+  readonly groupCommit?: boolean
+  /**
+   * Whose clock ends the dedupe window: `stream` (the `Clock` in `StreamDeps`; `prune()` deletes the
+   * expired entries) or `server` (the storage server forgets ids on its own clock, and `prune()`
+   * reports none). Absent means `stream`.
+   */
+  readonly dedupeClock?: 'stream' | 'server'
 }
 
 export interface EventStream {
@@ -143,7 +160,8 @@ export interface EventStream {
 
   /**
    * Appends records to a topic and resolves once they are durable, with one result per record.
-   * The records of one call are written atomically, together with their dedupe entries.
+   * The records of one call are written atomically, together with their dedupe entries, where
+   * `capabilities.atomicAppend` holds (not on JetStream: see there).
    */
   append(topic: string, records: readonly AppendRecord[], options?: AppendOptions): Promise<AppendResult[]>
 

@@ -101,7 +101,7 @@ describe('analytics-node against the Tracking API', () => {
     assert.equal(attempts[0]!.status, 503)
     // The consumers catch up.
     const head = (await stream.stats()).topics.find((t) => t.topic === INGEST_TOPIC)!.headOffset
-    for (const group of INGEST_CONSUMERS) await stream.commit(INGEST_TOPIC, group, head)
+    for (const group of [...INGEST_CONSUMERS, 'test-reader']) await stream.commit(INGEST_TOPIC, group, head)
     await analytics.closeAndFlush({ timeout: 20_000 })
 
     assert.ok(attempts.length >= 2, JSON.stringify(attempts))

@@ -151,10 +151,12 @@ export function appendContract(factory: StreamHarnessFactory): void {
         assert.equal((await second.read('ingest', 'g')).length, 1)
       }))
 
-    test('forgets dedupe ids after the window, and prune removes expired entries', () =>
+    test('forgets dedupe ids after the window, and prune removes expired entries', (t) =>
       withHarness(factory, async (open) => {
         const clock = new TestClock()
         const stream = await open({ dedupeWindowMs: 24 * HOUR_MS }, { clock })
+        if (stream.capabilities.dedupeClock === 'server')
+          return t.skip('the server ends the dedupe window on its own clock, which a test cannot move')
         await stream.append('ingest', [{ key: 's', value: 'a', dedupeId: 'm1' }])
         clock.advance(24 * HOUR_MS - 1)
         assert.equal(
@@ -182,9 +184,10 @@ export function appendContract(factory: StreamHarnessFactory): void {
   })
 
   describe('group commit', () => {
-    test('writes concurrent appends in far fewer transactions than appends', () =>
+    test('writes concurrent appends in far fewer transactions than appends', (t) =>
       withHarness(factory, async (open) => {
         const stream = await open()
+        if (stream.capabilities.groupCommit === false) return t.skip('every record is its own write here')
         const before = (await stream.stats()).transactions
         const results = await Promise.all(
           range(500).map((i) => stream.append('ingest', [{ key: 'k', value: String(i), dedupeId: `m${i}` }])),
@@ -198,9 +201,12 @@ export function appendContract(factory: StreamHarnessFactory): void {
         )
       }))
 
-    test('splits groups at maxRecords but never splits one call', () =>
+    test('splits groups at maxRecords but never splits one call', (t) =>
       withHarness(factory, async (open) => {
         const stream = await open({ groupCommit: { maxRecords: 10 } })
+        const { groupCommit, atomicAppend } = stream.capabilities
+        if (groupCommit === false || atomicAppend === false)
+          return t.skip('no write transactions to split, and one call is not atomic here')
         const big = stream.append(
           'ingest',
           range(25).map((i) => ({ key: 'k', value: `big${i}` })),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect as connectNats, type NatsConnection } from 'nats'
 import pg from 'pg'
 import type { DatabaseTarget } from '../../src/store/index.ts'
 
@@ -94,3 +95,54 @@ export async function dialects(): Promise<DialectCase[]> {
 }
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'switchyard-test-'))
+
+export const NATS_TEST_URL = process.env.SWITCHYARD_TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
+
+/** Undefined when NATS with JetStream answers; otherwise the reason to skip. Throws under CI=true. */
+export async function natsUnavailable(): Promise<string | undefined> {
+  let nc: NatsConnection | undefined
+  try {
+    nc = await connectNats({ servers: NATS_TEST_URL, timeout: 3000, maxReconnectAttempts: 0 })
+    await (await nc.jetstreamManager({ timeout: 3000 })).getAccountInfo()
+    return undefined
+  } catch (e) {
+    const reason = `NATS with JetStream is not reachable at ${NATS_TEST_URL} (${(e as Error).message}); set SWITCHYARD_TEST_NATS_URL or start nats-server -js`
+    if (IN_CI) throw new Error(`CI=true and ${reason}`, { cause: e })
+    return reason
+  } finally {
+    await nc?.close().catch(() => {})
+  }
+}
+
+export interface TestNatsNamespace {
+  /** `nats://…/<namespace>`: a stream URL of its own. */
+  readonly url: string
+  readonly namespace: string
+  /** Deletes every stream, consumer and KV bucket of the namespace. */
+  drop(): Promise<void>
+}
+
+/**
+ * A fresh JetStream namespace of its own on the shared test server (`sytest-<pid>-<random>`), so
+ * that parallel test runs never see each other's topics.
+ */
+export function createNatsNamespace(): TestNatsNamespace {
+  const namespace = `sytest-${process.pid}-${randomBytes(4).toString('hex')}`
+  return {
+    url: `${NATS_TEST_URL.replace(/\/+$/, '')}/${namespace}`,
+    namespace,
+    async drop() {
+      const nc = await connectNats({ servers: NATS_TEST_URL, timeout: 3000, maxReconnectAttempts: 0 })
+      try {
+        const jsm = await nc.jetstreamManager()
+        const names: string[] = []
+        for await (const name of jsm.streams.names()) names.push(name)
+        // Topic streams are `<namespace>_<topic>`, KV buckets `KV_<namespace>_<bucket>`; consumers go with them.
+        const ours = names.filter((n) => n.startsWith(`${namespace}_`) || n.startsWith(`KV_${namespace}_`))
+        await Promise.all(ours.map((n) => jsm.streams.delete(n)))
+      } finally {
+        await nc.close()
+      }
+    },
+  }
+}
