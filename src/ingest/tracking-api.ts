@@ -20,7 +20,7 @@ import {
 import type { Source } from '../store/index.ts'
 import { UndecodableBody, decodeBody } from './body.ts'
 import { MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES } from './limits.ts'
-import { StreamClosedError, type EventStream } from '../stream/index.ts'
+import { StreamClosedError, StreamUnavailableError, type EventStream } from '../stream/index.ts'
 import { writeKeyOf, type WriteKeyResolver } from './write-keys.ts'
 
 export interface TrackingApiOptions {
@@ -218,6 +218,11 @@ function toIngestError(error: FastifyError | Error): SwitchyardError {
   if (isSwitchyardError(error)) return error
   if (error instanceof StreamClosedError) {
     return new SwitchyardError('SY_STREAM_UNAVAILABLE', 'Switchyard is shutting down; retry in a moment')
+  }
+  if (error instanceof StreamUnavailableError) {
+    return new SwitchyardError('SY_STREAM_UNAVAILABLE', 'The event stream cannot be reached; retry in a moment', {
+      cause: error,
+    })
   }
   if (error instanceof UndecodableBody) {
     return new SwitchyardError(

@@ -30,7 +30,7 @@ export {
   type StreamOptions,
   type StreamOverrides,
 } from './stream-config.ts'
-export { StreamClosedError } from './stream-errors.ts'
+export { StreamClosedError, StreamUnavailableError } from './stream-errors.ts'
 export { evaluateLimits } from './stream-limits.ts'
 export { SQLITE_STREAM_FILE } from './sqlite/sqlite-stream.ts'
 export { parseNatsUrl } from './jetstream/jetstream-url.ts'

@@ -8,3 +8,14 @@ export class StreamClosedError extends Error {
     this.name = 'StreamClosedError'
   }
 }
+
+/**
+ * The stream's server cannot be reached or did not answer in time (NATS down, a network split).
+ * Nothing was acknowledged: ingest answers 503 with `Retry-After`, so clients send again later.
+ */
+export class StreamUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StreamUnavailableError'
+  }
+}
