@@ -8,6 +8,7 @@
  *   against a baseline of the same sink fed directly by this process with the same concurrency.
  *
  *   npx tsx bench/pipeline.ts [--rate 5000 --batch 50 --seconds 10 --events 20000]
+ *     [--profile <dir for a CPU profile of the delivering worker>]
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -23,12 +24,16 @@ const { values } = parseArgs({
     batch: { type: 'string' },
     seconds: { type: 'string' },
     events: { type: 'string' },
+    profile: { type: 'string' },
+    'webhook-batch': { type: 'string' },
   },
 })
 const RATE = Number(values.rate ?? 5000)
 const BATCH = Number(values.batch ?? 50)
 const SECONDS = Number(values.seconds ?? 10)
 const EVENTS = Number(values.events ?? 20000)
+/** Messages per Webhook request: 1 is Segment's classic Webhook; more turns on the destination's batching. */
+const WEBHOOK_BATCH = Number(values['webhook-batch'] ?? 1)
 /** The delivery worker's concurrency (its default), used for the baseline too. */
 const CONCURRENCY = 8
 const now = () => performance.timeOrigin + performance.now()
@@ -80,8 +85,12 @@ const event = (messageId: string, i: number) => ({
   properties: { orderId: `o-${i}`, total: 99.5, currency: 'EUR' },
 })
 
-async function startSwitchyard(dataDir: string, roles: string): Promise<RunningProcess> {
-  return startProcess({ SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_ROLES: roles })
+async function startSwitchyard(dataDir: string, roles: string, profile = false): Promise<RunningProcess> {
+  return startProcess(
+    { SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_ROLES: roles },
+    20_000,
+    profile && values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
+  )
 }
 
 async function setUp(sy: RunningProcess, sinkUrl: string): Promise<Record<string, string>> {
@@ -101,7 +110,10 @@ async function setUp(sy: RunningProcess, sinkUrl: string): Promise<Record<string
     metadataId: '54521fdc25e721e32a72ef04',
     name: 'sink',
     enabled: true,
-    settings: { hooks: [{ hook: `${sinkUrl}/hook` }] },
+    settings: {
+      hooks: [{ hook: `${sinkUrl}/hook` }],
+      ...(WEBHOOK_BATCH > 1 && { enableBatching: true, batchSize: WEBHOOK_BATCH }),
+    },
   })
   const writeKey = (source.writeKeys as string[])[0]!
   return {
@@ -183,7 +195,7 @@ async function deliveryThroughput(
   }
   collector.child.kill('SIGTERM')
   await collector.waitForExit()
-  const worker = await startSwitchyard(dataDir, 'worker')
+  const worker = await startSwitchyard(dataDir, 'worker', true)
   const received = new Map<string, number>()
   const deadline = now() + 300_000
   while (received.size < EVENTS && now() < deadline) {
@@ -195,8 +207,12 @@ async function deliveryThroughput(
   const times = [...received.values()].sort((a, b) => a - b)
   const switchyard = received.size / ((times.at(-1)! - times[0]!) / 1000)
 
-  // Baseline: the same messages straight to the sink, one request each, with the worker's concurrency.
-  const bodies = ids.map((id, i) => JSON.stringify(event(id, i)))
+  // Baseline: the same messages straight to the sink, in the same requests, with the worker's concurrency.
+  const bodies: string[] = []
+  for (let i = 0; i < ids.length; i += WEBHOOK_BATCH) {
+    const group = ids.slice(i, i + WEBHOOK_BATCH).map((id, j) => event(id, i + j))
+    bodies.push(JSON.stringify(WEBHOOK_BATCH > 1 ? group : group[0]))
+  }
   let next = 0
   const started = now()
   await Promise.all(
@@ -205,7 +221,7 @@ async function deliveryThroughput(
         await post(`${sinkUrl}/hook`, bodies[next++]!, { 'content-type': 'application/json' })
     }),
   )
-  const baseline = bodies.length / ((now() - started) / 1000)
+  const baseline = ids.length / ((now() - started) / 1000)
   await sink.report()
   return { delivered: received.size, switchyard, baseline }
 }
@@ -228,7 +244,7 @@ async function main() {
   agent.destroy()
 
   console.log(
-    `\nLatency from the 200 at ingest to the sink, ${SECONDS}s at ${RATE} events/s in batches of ${BATCH}:`,
+    `\nLatency from the 200 at ingest to the sink, ${SECONDS}s at ${RATE} events/s in batches of ${BATCH}, ${WEBHOOK_BATCH} per Webhook request:`,
   )
   console.log(
     `  offered ${latency.offered.toFixed(0)} events/s, acknowledged ${latency.acked}, delivered ${latency.delivered}, errors ${latency.errors}`,

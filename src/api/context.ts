@@ -1,10 +1,13 @@
 import type { Store } from '../store/index.ts'
+import type { WorkQueues } from '../stream/index.ts'
 import type { Permission, Principal } from './principal.ts'
 import type { ApiVersion } from './versioning.ts'
 
 /** What every Public API route plugin receives. */
 export interface ApiContext {
   store: Store
+  /** The event stream's work queues, when this process has them (dead letters, purging on delete). */
+  queues?: WorkQueues
 }
 
 declare module 'fastify' {
@@ -22,5 +25,10 @@ declare module 'fastify' {
     permission?: Permission | 'authenticated'
     /** Maturity versions the operation exists in, most stable first. Default: all. */
     versions?: readonly ApiVersion[]
+    /**
+     * The operation answers a Server-Sent Events stream: any `Accept` is fine, and the token may
+     * also come as the `token` query parameter, since browsers' `EventSource` can't send headers.
+     */
+    eventStream?: boolean
   }
 }

@@ -27,13 +27,14 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
 export function createGuard(options: GuardOptions) {
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const config = request.routeOptions.config
-    reply.type(negotiateVersion(request.headers.accept, config.versions ?? ALL_VERSIONS).contentType)
+    if (!config.eventStream)
+      reply.type(negotiateVersion(request.headers.accept, config.versions ?? ALL_VERSIONS).contentType)
 
     const addressKey = `ip:${request.ip}`
     const addressBucket = options.limiter.check(addressKey, options.now())
     if (!addressBucket.allowed) refuse(reply, addressBucket)
 
-    const principal = await authenticate(request, options.store)
+    const principal = await authenticate(request, options.store, config.eventStream === true)
     const verdict = options.limiter.take(
       principal instanceof SwitchyardError ? addressKey : `token:${principal.id}`,
       options.now(),
@@ -73,8 +74,14 @@ function refuse(reply: FastifyReply, verdict: RateLimitVerdict): never {
 }
 
 /** The principal behind the request's bearer token, or the 401 to answer. */
-async function authenticate(request: FastifyRequest, store: Store): Promise<Principal | SwitchyardError> {
-  const header = request.headers.authorization
+async function authenticate(
+  request: FastifyRequest,
+  store: Store,
+  tokenInQuery = false,
+): Promise<Principal | SwitchyardError> {
+  const queryToken = tokenInQuery ? (request.query as { token?: unknown } | undefined)?.token : undefined
+  const header =
+    request.headers.authorization ?? (typeof queryToken === 'string' ? `Bearer ${queryToken}` : undefined)
   if (!header) {
     return new SwitchyardError(
       'SY_API_AUTH_MISSING',

@@ -64,3 +64,56 @@ export function paginationOutput(page: PageRequest, total: number): PaginationOu
   if (page.offset > 0) out.previous = encodeCursor(Math.max(0, page.offset - page.count))
   return out
 }
+
+/**
+ * Keyset pagination, for lists that grow while they are read (the archive, newest first): the
+ * cursor names the last item of the page before, so new items never shift a page. Same query
+ * parameters and answer shape as above; `previous` is null and `totalEntries` absent (both are
+ * optional in Segment's SDK), as counting a large archive for every page would cost more than the page.
+ */
+export interface KeysetPageRequest {
+  count: number
+  /** The key of the last item of the page before; undefined for the first page. */
+  after: number | undefined
+}
+
+const encodeKey = (key: number | undefined): string => Buffer.from(`key:${key ?? ''}`).toString('base64')
+
+export function readKeysetPagination(query: unknown): KeysetPageRequest {
+  const q = { ...((query ?? {}) as Record<string, unknown>) }
+  const nested =
+    typeof q.pagination === 'object' && q.pagination !== null
+      ? { ...(q.pagination as Record<string, unknown>) }
+      : undefined
+  const raw = q['pagination[cursor]'] ?? q['pagination.cursor'] ?? nested?.cursor
+  delete q['pagination[cursor]']
+  delete q['pagination.cursor']
+  if (nested) {
+    delete nested.cursor
+    q.pagination = nested
+  }
+  const { count } = readPagination(q)
+  if (raw === undefined || raw === '') return { count, after: undefined }
+  const text = Buffer.from(String(raw), 'base64').toString('utf8')
+  const match = /^key:(\d{0,15})$/.exec(text)
+  const after = match?.[1] ? Number(match[1]) : undefined
+  if (!match || encodeKey(after) !== raw) {
+    throw new SwitchyardError('SY_API_VALIDATION', 'pagination.cursor is not a cursor this API returned', {
+      field: 'pagination.cursor',
+    })
+  }
+  return { count, after }
+}
+
+/** `next` is the key of the page's last item when the page is full (there may be more). */
+export function keysetPaginationOutput(
+  page: KeysetPageRequest,
+  lastKey: number | undefined,
+  itemsOnPage: number,
+): Omit<PaginationOutput, 'totalEntries'> {
+  return {
+    current: encodeKey(page.after),
+    next: itemsOnPage === page.count && lastKey !== undefined ? encodeKey(lastKey) : null,
+    previous: null,
+  }
+}

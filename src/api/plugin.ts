@@ -2,12 +2,21 @@ import { Ajv } from 'ajv'
 import type { FastifyPluginAsync, FastifySchema } from 'fastify'
 import { SwitchyardError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
+import type { WorkQueues } from '../stream/index.ts'
 import type { ApiContext } from './context.ts'
 import { apiErrorHandler } from './errors.ts'
 import { createGuard } from './guard.ts'
 import { RateLimiter } from './rate-limit.ts'
+import { archiveRoutes } from './routes/archive.ts'
 import { catalogRoutes } from './routes/catalog.ts'
+import { deadLetterRoutes } from './routes/dead-letters.ts'
+import { deliveryOverviewRoutes } from './routes/delivery-overview.ts'
+import { destinationCatalogRoutes } from './routes/destination-catalog.ts'
+import { destinationRoutes } from './routes/destinations.ts'
+import { lineageRoutes } from './routes/lineage.ts'
+import { debuggerRoutes } from './routes/debugger.ts'
 import { echoRoutes } from './routes/echo.ts'
+import { replayRoutes } from './routes/replays.ts'
 import { sourceRoutes } from './routes/sources.ts'
 import { usageRoutes } from './routes/usage.ts'
 import { workspaceRoutes } from './routes/workspace.ts'
@@ -17,6 +26,8 @@ export interface PublicApiOptions {
   /** Requests per minute per token. */
   rateLimitPerMinute: number
   now?: () => number
+  /** The event stream, when this process has one: dead letters, and purging a deleted destination's queue. */
+  stream?: { readonly queues: WorkQueues }
 }
 
 /**
@@ -32,7 +43,10 @@ const textValidator = new Ajv({ coerceTypes: 'array', useDefaults: true, allErro
  * A feature adds its operations as one more route plugin here.
  */
 export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, options) => {
-  const context: ApiContext = { store: options.store }
+  const context: ApiContext = {
+    store: options.store,
+    ...(options.stream && { queues: options.stream.queues }),
+  }
   app.decorateRequest('principal', null as never)
   app.setErrorHandler(apiErrorHandler)
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
@@ -63,4 +77,12 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(catalogRoutes)
   await app.register(sourceRoutes, context)
   await app.register(usageRoutes, context)
+  await app.register(archiveRoutes, context)
+  await app.register(debuggerRoutes, context)
+  await app.register(replayRoutes, context)
+  await app.register(destinationCatalogRoutes)
+  await app.register(destinationRoutes, context)
+  await app.register(deliveryOverviewRoutes, context)
+  await app.register(deadLetterRoutes, context)
+  await app.register(lineageRoutes, context)
 }

@@ -16,7 +16,14 @@ export const actorOf = (p: Principal): Actor => ({ type: p.kind, id: p.id, name:
  * What an operation needs. Each route declares one; roles grant sets of them.
  * Resource-scoped grants (Source Admin on some sources, labels) build on this in the IAM work.
  */
-export type Permission = 'workspace:read' | 'catalog:read' | 'source:read' | 'source:write' | 'usage:read'
+export type Permission =
+  | 'workspace:read'
+  | 'catalog:read'
+  | 'source:read'
+  | 'source:write'
+  | 'destination:read'
+  | 'destination:write'
+  | 'usage:read'
 
 const ROLE_GRANTS: Record<TokenRole, ReadonlySet<Permission>> = {
   'Workspace Owner': new Set<Permission>([
@@ -24,6 +31,8 @@ const ROLE_GRANTS: Record<TokenRole, ReadonlySet<Permission>> = {
     'catalog:read',
     'source:read',
     'source:write',
+    'destination:read',
+    'destination:write',
     'usage:read',
   ]),
   // Segment's "Minimal Workspace Access": sees the workspace and the catalog, nothing inside it.

@@ -3,6 +3,8 @@ import { loadConfig, SETTINGS, type SwitchyardConfig } from '../config/index.ts'
 import { isSwitchyardError } from '../errors/index.ts'
 import { createLogger, openMigratedStore, startSwitchyard } from '../server/index.ts'
 import { issueApiToken, SYSTEM_ACTOR, type TokenRole } from '../store/index.ts'
+import { replay } from './replay.ts'
+import { UsageError } from './usage-error.ts'
 
 const HELP = `Usage: switchyard <command> [options]
 
@@ -12,6 +14,14 @@ Commands:
   token create          Create an API token in the default workspace and print its secret once
                           --description <text>   what the token is for (required)
                           --role owner|member    Workspace Owner (default) or Workspace Member
+  replay                Re-send a source's archived messages to its destinations (a worker runs it)
+                          --source <id>          the source (required)
+                          --from <iso> --to <iso>  received from (included) to (excluded) (required)
+                          --destination <id>     a destination of the source; repeat for more
+                                                 (default: all its enabled destinations)
+                          --type <type>          only this call type; repeat for more
+                          --event <name>         only this track event; repeat for more
+                          --detach               queue it and exit instead of showing progress
   help                  Show this help
 
 Options (each also read from its environment variable):
@@ -23,6 +33,13 @@ ${Object.values(SETTINGS)
 const COMMAND_OPTIONS = {
   description: { type: 'string' },
   role: { type: 'string' },
+  source: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  destination: { type: 'string', multiple: true },
+  type: { type: 'string', multiple: true },
+  event: { type: 'string', multiple: true },
+  detach: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -130,8 +147,6 @@ async function createToken(
   }
 }
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<void> {
   const { positionals, flags, values } = parseCommandLine(argv)
   const [command = 'help', sub] = positionals
@@ -143,6 +158,10 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'start') return start(config)
   if (command === 'migrate') return migrate(config)
   if (command === 'token' && sub === 'create') return createToken(config, values.description, values.role)
+  if (command === 'replay') {
+    process.exitCode = await replay(config, values)
+    return
+  }
   throw new UsageError(`Unknown command "${positionals.join(' ')}"`)
 }
 

@@ -36,6 +36,17 @@ const positiveInt = (raw: string): number => {
   return n
 }
 
+const nonNegativeInt = (raw: string): number => {
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new Error('must be a whole number, 0 or more')
+  return n
+}
+
+const nonNegativeNumber = (raw: string): number => {
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new Error('must be a number, 0 or more (such as 240 or 0.5)')
+  return Number(raw)
+}
+
 const oneOf =
   <T extends string>(allowed: readonly T[]) =>
   (raw: string): T => {
@@ -118,7 +129,9 @@ export const SETTINGS = {
     env: 'SWITCHYARD_STREAM_URL',
     flag: 'stream-url',
     default: undefined,
-    description: 'Event stream. `nats://…` selects NATS JetStream; unset means the embedded stream.',
+    description:
+      'Event stream. `nats://host:4222[/namespace]` selects NATS JetStream, shared by all processes naming that namespace; unset means embedded.',
+    secret: true,
     parse: streamUrl,
   }),
   streamDurability: setting<'full' | 'normal'>({
@@ -200,6 +213,36 @@ export const SETTINGS = {
     default: 10_000,
     description: 'How long a stop may wait for in-flight work before the process exits anyway.',
     parse: positiveInt,
+  }),
+  deliveryRetryWindowMinutes: setting({
+    env: 'SWITCHYARD_DELIVERY_RETRY_WINDOW_MINUTES',
+    flag: 'delivery-retry-window-minutes',
+    default: 240,
+    description:
+      'How long failed deliveries are retried before the message is dead-lettered (decimals allowed; 0 dead-letters at the first retryable failure).',
+    parse: nonNegativeNumber,
+  }),
+  deliveryRetryBaseMs: setting({
+    env: 'SWITCHYARD_DELIVERY_RETRY_BASE_MS',
+    flag: 'delivery-retry-base-ms',
+    default: 5000,
+    description: 'First back-off step of delivery retries; each later step doubles, up to 20 minutes.',
+    parse: positiveInt,
+  }),
+  lineageRetentionDays: setting({
+    env: 'SWITCHYARD_LINEAGE_RETENTION_DAYS',
+    flag: 'lineage-retention-days',
+    default: 7,
+    description: 'Days the per-message lineage (stages and delivery outcomes) is kept; 0 records none.',
+    parse: nonNegativeInt,
+  }),
+  archiveRetentionDays: setting({
+    env: 'SWITCHYARD_ARCHIVE_RETENTION_DAYS',
+    flag: 'archive-retention-days',
+    default: 30,
+    description:
+      'Days archived messages are kept for the debugger, lookups and replay; older ones are pruned. 0 keeps them forever.',
+    parse: nonNegativeInt,
   }),
 } as const
 

@@ -58,3 +58,28 @@ export {
   type DeliveryResult,
   type Exchange,
 } from './driver.ts'
+export {
+  DESTINATION_CATALOG,
+  destinationLogoPath,
+  findDestinationEntry,
+  findDestinationEntryBySlug,
+  optionsFromSchema,
+  supportedMethods,
+  type DestinationCatalogEntry,
+  type DestinationMetadata,
+  type DestinationOption,
+  type DestinationSettingsResult,
+} from './catalog.ts'
+export {
+  MASK,
+  isSecretName,
+  maskHeaders,
+  maskSecret,
+  maskSettings,
+  maskUrl,
+  restoreSecrets,
+  schemaSecrets,
+  settingsSecrets,
+  type RestoreResult,
+  type SecretSetting,
+} from './settings-secrets.ts'

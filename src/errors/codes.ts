@@ -57,6 +57,12 @@ export const ERROR_CODES = {
     type: 'conflict',
     summary: 'The change would break a uniqueness rule, such as a duplicate slug.',
   },
+  SY_RESOURCE_WRONG_STATE: {
+    status: 409,
+    type: 'conflict',
+    summary:
+      "The resource's state doesn't allow the operation, such as cancelling a replay that has finished.",
+  },
   SY_API_NOT_ACCEPTABLE: {
     status: 406,
     type: 'not-acceptable',
@@ -81,6 +87,12 @@ export const ERROR_CODES = {
     status: 500,
     type: 'server-error',
     summary: 'An unexpected failure inside Switchyard; the log line with the same request id has details.',
+  },
+  SY_API_UNAVAILABLE: {
+    status: 503,
+    type: 'unavailable',
+    summary:
+      'The operation needs a part this process does not run (the work queues of the event stream); call a process with the worker or ingest role.',
   },
   SY_API_TEST_ERROR: {
     status: 400,
@@ -136,7 +148,7 @@ export const ERROR_CODES = {
     status: 503,
     type: 'unavailable',
     summary:
-      'The event stream is closed because the process is shutting down; the client retries elsewhere or later.',
+      'The event stream is closed (the process is shutting down) or its server cannot be reached; nothing was accepted, and the client retries later.',
   },
 
   // HTTP servers in general (outside the Public API)

@@ -220,9 +220,13 @@ function toIngestError(error: FastifyError | Error): SwitchyardError {
     return new SwitchyardError('SY_STREAM_UNAVAILABLE', 'Switchyard is shutting down; retry in a moment')
   }
   if (error instanceof StreamUnavailableError) {
-    return new SwitchyardError('SY_STREAM_UNAVAILABLE', 'The event stream cannot be reached; retry in a moment', {
-      cause: error,
-    })
+    return new SwitchyardError(
+      'SY_STREAM_UNAVAILABLE',
+      'The event stream cannot be reached; retry in a moment',
+      {
+        cause: error,
+      },
+    )
   }
   if (error instanceof UndecodableBody) {
     return new SwitchyardError(

@@ -26,6 +26,8 @@ export interface DeliveryRecord {
   readonly sourceId: string
   readonly messages: readonly StoredMessage[]
   readonly event: DeliveryEvent
+  /** Which attempt this was for the messages (1 for the first; a batch counts as its first item's). */
+  readonly attempt?: number
   /** The requests and answers, when a send happened. */
   readonly exchanges?: readonly Exchange[]
 }
@@ -62,6 +64,10 @@ export class DeliveryWorker {
   readonly #queue: string
   readonly #concurrency: number
   readonly #inFlight = new Set<Promise<void>>()
+  /** Claimed, not yet started; `claimedAt` on `performance.now()`. */
+  readonly #buffer: { item: QueueItem; claimedAt: number }[] = []
+  readonly #pendingAcks: number[] = []
+  #ackTimer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
 
   constructor(private readonly options: DeliveryWorkerOptions) {
@@ -78,10 +84,15 @@ export class DeliveryWorker {
     this.#abort.abort()
     await this.#running
     await Promise.all(this.#inFlight)
+    await this.#flushAcks()
   }
 
   async #loop(): Promise<void> {
     const { queues, driver, logger } = this.options
+    const leaseMs = this.options.leaseMs ?? 30_000
+    // Claimed ahead of the free slots, so that one claim (one write) feeds many deliveries. Few
+    // enough that a destination timing out on every request still works through them in a lease.
+    const prefetch = this.#concurrency * driver.batchSize * 4
     let failures = 0
     while (!this.#abort.signal.aborted) {
       try {
@@ -89,17 +100,22 @@ export class DeliveryWorker {
           await Promise.race(this.#inFlight)
           continue
         }
-        const free = this.#concurrency - this.#inFlight.size
-        const items = await queues.claim(this.#queue, {
-          max: free * driver.batchSize,
-          leaseMs: this.options.leaseMs ?? 30_000,
-          waitMs: 1000,
-          signal: this.#abort.signal,
-        })
-        for (let i = 0; i < items.length; i += driver.batchSize) {
-          const delivery = this.#deliver(items.slice(i, i + driver.batchSize)).finally(() =>
-            this.#inFlight.delete(delivery),
-          )
+        // Items held past half their lease are let go: they come back to whoever claims next.
+        const freshSince = performance.now() - leaseMs / 2
+        while (this.#buffer.length > 0 && this.#buffer[0]!.claimedAt < freshSince) this.#buffer.shift()
+        if (this.#buffer.length === 0) {
+          const claimedAt = performance.now()
+          const items = await queues.claim(this.#queue, {
+            max: prefetch,
+            leaseMs,
+            waitMs: 1000,
+            signal: this.#abort.signal,
+          })
+          for (const item of items) this.#buffer.push({ item, claimedAt })
+        }
+        while (this.#inFlight.size < this.#concurrency && this.#buffer.length > 0) {
+          const chunk = this.#buffer.splice(0, driver.batchSize).map((b) => b.item)
+          const delivery = this.#deliver(chunk).finally(() => this.#inFlight.delete(delivery))
           this.#inFlight.add(delivery)
         }
         failures = 0
@@ -113,6 +129,30 @@ export class DeliveryWorker {
         )
         await new Promise((resolve) => setTimeout(resolve, pauseMs))
       }
+    }
+  }
+
+  /**
+   * Finished items are acked together, a few milliseconds later: one write for many deliveries. If
+   * the process dies first, they are delivered again after their lease (at-least-once).
+   */
+  #ack(ids: readonly number[]): void {
+    this.#pendingAcks.push(...ids)
+    this.#ackTimer ??= setTimeout(() => void this.#flushAcks(), 10)
+  }
+
+  async #flushAcks(): Promise<void> {
+    clearTimeout(this.#ackTimer)
+    this.#ackTimer = undefined
+    const ids = this.#pendingAcks.splice(0)
+    if (ids.length === 0) return
+    try {
+      await this.options.queues.ack(this.#queue, ids)
+    } catch (error) {
+      this.options.logger.error(
+        { err: error, destinationId: this.options.destinationId, items: ids.length },
+        'could not ack delivered items; they will be delivered again after their lease',
+      )
     }
   }
 
@@ -148,7 +188,11 @@ export class DeliveryWorker {
         continue
       }
       done.push(item.id)
-      this.#record([envelope], { kind: 'filtered', reason: check.reason, detail: check.detail })
+      this.#record([envelope], item.attempts + 1, {
+        kind: 'filtered',
+        reason: check.reason,
+        detail: check.detail,
+      })
     }
     if (sendable.length > 0) {
       const messages = sendable.map((s) => s.envelope.message)
@@ -169,17 +213,23 @@ export class DeliveryWorker {
         ...(this.options.retryPolicy && { policy: this.options.retryPolicy }),
       })
       const envelopes = sendable.map((s) => s.envelope)
+      const attempt = first.attempts + 1
       const ids = sendable.map((s) => s.item.id)
       switch (step.action) {
         case 'delivered': {
           done.push(...ids)
           const latencyMs = now() - Math.min(...messages.map((m) => Date.parse(m.receivedAt)))
-          this.#record(envelopes, { kind: 'delivered', code: step.code, latencyMs }, exchanges)
+          this.#record(envelopes, attempt, { kind: 'delivered', code: step.code, latencyMs }, exchanges)
           break
         }
         case 'drop':
           done.push(...ids)
-          this.#record(envelopes, { kind: 'dropped', code: step.code, detail: step.detail }, exchanges)
+          this.#record(
+            envelopes,
+            attempt,
+            { kind: 'dropped', code: step.code, detail: step.detail },
+            exchanges,
+          )
           break
         case 'retry':
           await Promise.all(
@@ -187,6 +237,7 @@ export class DeliveryWorker {
           )
           this.#record(
             envelopes,
+            attempt,
             {
               kind: 'retrying',
               code: step.code,
@@ -198,14 +249,24 @@ export class DeliveryWorker {
           break
         case 'dead_letter':
           await queues.park(this.#queue, ids, step.detail)
-          this.#record(envelopes, { kind: 'dead_lettered', code: step.code, detail: step.detail }, exchanges)
+          this.#record(
+            envelopes,
+            attempt,
+            { kind: 'dead_lettered', code: step.code, detail: step.detail },
+            exchanges,
+          )
           break
       }
     }
-    if (done.length > 0) await queues.ack(this.#queue, done)
+    if (done.length > 0) this.#ack(done)
   }
 
-  #record(envelopes: readonly IngestEnvelope[], event: DeliveryEvent, exchanges?: readonly Exchange[]): void {
+  #record(
+    envelopes: readonly IngestEnvelope[],
+    attempt: number,
+    event: DeliveryEvent,
+    exchanges?: readonly Exchange[],
+  ): void {
     const first = envelopes[0]!
     this.options.recorder.record({
       destinationId: this.options.destinationId,
@@ -213,6 +274,7 @@ export class DeliveryWorker {
       sourceId: first.sourceId,
       messages: envelopes.map((e) => e.message),
       event,
+      attempt,
       ...(exchanges && { exchanges }),
     })
   }

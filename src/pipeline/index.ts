@@ -5,6 +5,8 @@
 export {
   ProcessStage,
   planBatch,
+  withoutBlocked,
+  type BlockingRules,
   type ProcessStageOptions,
   type ProcessBatchSummary,
 } from './process-stage.ts'
@@ -18,3 +20,22 @@ export {
   type DeliveryWorkerOptions,
 } from './delivery-worker.ts'
 export { PROCESS_CONSUMER, PROCESS_DEDUPE_SCOPE, deliveryQueue, warehouseTopic } from './names.ts'
+export { routedMessages } from './process-stage.ts'
+export {
+  DeliveryAggregate,
+  eventDimensions,
+  sampleRequest,
+  truncate,
+  MAX_COUNTED_ATTEMPT,
+  SAMPLE_BODY_BYTES,
+  type DeliveryAggregateOptions,
+  type DeliveryBatch,
+  type RoutedMessage,
+} from './delivery-aggregate.ts'
+export {
+  StoreDeliveryRecorder,
+  fanOutRecorder,
+  DELIVERY_COUNTS_RETENTION_DAYS,
+  type StoreDeliveryRecorderOptions,
+} from './store-delivery-recorder.ts'
+export { LATENCY_BOUNDS_MS, latencyBucket, latencyPercentile } from './latency.ts'

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { INGEST_TOPIC } from '../spec/index.ts'
+import { INGEST_TOPIC, type IngestEnvelope, type StoredMessage } from '../spec/index.ts'
 import type { EventStream, EnqueueItem, AppendRecord, StreamRecord } from '../stream/index.ts'
 import { PROCESS_CONSUMER, PROCESS_DEDUPE_SCOPE, deliveryQueue, warehouseTopic } from './names.ts'
 import type { RoutingSnapshot, RoutingTable } from './routing.ts'
+import type { RoutedMessage } from './delivery-aggregate.ts'
 
 export interface ProcessStageOptions {
   stream: EventStream
@@ -15,6 +16,20 @@ export interface ProcessStageOptions {
   waitMs?: number
   /** Called after each committed batch (metrics). */
   onBatch?: (summary: ProcessBatchSummary) => void
+  /**
+   * Told, after each committed batch, where every message went (Delivery Overview counts, lineage).
+   * Given only when set, as it parses each record; a hook that throws is logged, never retried.
+   */
+  onRouted?: (routed: readonly RoutedMessage[]) => void
+  /** Schema controls: blocked messages are dropped here, before any routing (`archive/blocking.ts`). */
+  blocking?: { current(): Promise<BlockingRules> }
+}
+
+/** Which messages a source blocks; asked once per batch. */
+export interface BlockingRules {
+  /** Whether the source blocks anything: when not, its records pass without being parsed. */
+  blocksAny(sourceId: string): boolean
+  isBlocked(sourceId: string, message: StoredMessage): boolean
 }
 
 export interface ProcessBatchSummary {
@@ -23,6 +38,8 @@ export interface ProcessBatchSummary {
   readonly queued: number
   /** Records staged for warehouses. */
   readonly staged: number
+  /** Records dropped because their source blocks them. */
+  readonly blocked: number
 }
 
 /**
@@ -58,14 +75,26 @@ export class ProcessStage {
       signal: this.#abort.signal,
     })
     if (records.length === 0) return 0
-    const plan = planBatch(records, await this.options.routing.current())
+    const snapshot = await this.options.routing.current()
+    const routable = this.options.blocking
+      ? withoutBlocked(records, await this.options.blocking.current())
+      : records
+    const plan = planBatch(routable, snapshot)
     const options = { dedupeScope: PROCESS_DEDUPE_SCOPE }
     await Promise.all([
       ...[...plan.queues].map(([queue, items]) => stream.queues.enqueue(queue, items, options)),
       ...[...plan.topics].map(([topic, appends]) => stream.append(topic, appends, options)),
     ])
     await stream.commit(INGEST_TOPIC, PROCESS_CONSUMER, records.at(-1)!.offset)
-    this.options.onBatch?.({ records: records.length, queued: plan.queued, staged: plan.staged })
+    const blocked = records.length - routable.length
+    this.options.onBatch?.({ records: records.length, queued: plan.queued, staged: plan.staged, blocked })
+    if (this.options.onRouted) {
+      try {
+        this.options.onRouted(routedMessages(routable, snapshot))
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'the routed-messages hook failed')
+      }
+    }
     return records.length
   }
 
@@ -109,6 +138,43 @@ export function planBatch(records: readonly StreamRecord[], routing: RoutingSnap
     }
   }
   return plan
+}
+
+/** Pure: each record's message and the destinations it was queued for; unreadable records are skipped. */
+export function routedMessages(records: readonly StreamRecord[], routing: RoutingSnapshot): RoutedMessage[] {
+  const routed: RoutedMessage[] = []
+  for (const record of records) {
+    let envelope: IngestEnvelope
+    try {
+      envelope = JSON.parse(String(record.value)) as IngestEnvelope
+    } catch {
+      continue
+    }
+    if (typeof envelope?.message?.messageId !== 'string') continue
+    routed.push({
+      workspaceId: envelope.workspaceId,
+      sourceId: envelope.sourceId,
+      message: envelope.message,
+      destinationIds: routing.routes(record.key).destinations.map((d) => d.id),
+    })
+  }
+  return routed
+}
+
+/** Pure: the records whose message the source does not block (unreadable ones are kept: routing passes values on). */
+export function withoutBlocked(
+  records: readonly StreamRecord[],
+  rules: BlockingRules,
+): readonly StreamRecord[] {
+  return records.filter((record) => {
+    if (!rules.blocksAny(record.key)) return true
+    try {
+      const envelope = JSON.parse(String(record.value)) as IngestEnvelope
+      return !rules.isBlocked(envelope.sourceId, envelope.message)
+    } catch {
+      return true
+    }
+  })
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

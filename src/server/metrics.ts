@@ -13,6 +13,10 @@ export interface Metrics {
   /** Counts what the pipeline did with each message, per destination (the delivery runtime's recorder). */
   readonly delivery: DeliveryRecorder
   readonly processedMessages: Counter
+  /** Messages the process stage dropped because their source blocks them (schema controls). */
+  readonly blockedMessages: Counter
+  /** Messages the archive stored. */
+  readonly archivedMessages: Counter
 }
 
 export function createMetrics(): Metrics {
@@ -46,6 +50,16 @@ export function createMetrics(): Metrics {
     processedMessages: new Counter({
       name: 'switchyard_process_messages_total',
       help: 'Messages the process stage has routed.',
+      registers: [registry],
+    }),
+    blockedMessages: new Counter({
+      name: 'switchyard_process_blocked_messages_total',
+      help: 'Messages the process stage dropped because their source blocks the event (schema controls).',
+      registers: [registry],
+    }),
+    archivedMessages: new Counter({
+      name: 'switchyard_archive_messages_total',
+      help: 'Messages stored in the archive (debugger, schema, replay).',
       registers: [registry],
     }),
     registry,

@@ -14,9 +14,17 @@ import {
   type Store,
 } from '../store/index.ts'
 import { MeteringConsumer } from '../metering/index.ts'
-import { DeliveryRuntime, ProcessStage, RoutingTable } from '../pipeline/index.ts'
+import { ArchiveConsumer, ArchiveRetention, BlockedEvents, ReplayRunner } from '../archive/index.ts'
+import {
+  DeliveryRuntime,
+  ProcessStage,
+  RoutingTable,
+  StoreDeliveryRecorder,
+  fanOutRecorder,
+} from '../pipeline/index.ts'
+import { retryPolicy } from '../destinations/index.ts'
 import { INGEST_CONSUMERS, INGEST_TOPIC } from '../spec/index.ts'
-import { openStream, type EventStream } from '../stream/index.ts'
+import { openStream, parseNatsUrl, STREAM_DEFAULTS, type EventStream } from '../stream/index.ts'
 import { controlPages } from './control-pages.ts'
 import { createHttpServer } from './http-server.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -82,6 +90,10 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   let metering: MeteringConsumer | undefined
   let processStage: ProcessStage | undefined
   let delivery: DeliveryRuntime | undefined
+  let deliveryRecorder: StoreDeliveryRecorder | undefined
+  let archive: ArchiveConsumer | undefined
+  let archiveRetention: ArchiveRetention | undefined
+  let replay: ReplayRunner | undefined
   let stopping = false
   const readiness = async (): Promise<string | undefined> => {
     if (stopping) return 'shutting down'
@@ -103,7 +115,11 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
     await Promise.allSettled(servers.map((s) => s.close()))
     await processStage?.stop()
     await delivery?.stop()
+    await deliveryRecorder?.stop()
     await metering?.stop()
+    await archive?.stop()
+    await replay?.stop()
+    await archiveRetention?.stop()
     await stream?.close()
     await store.close()
     logger.info('stopped')
@@ -117,18 +133,47 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
       metering = new MeteringConsumer({ stream: stream!, store, logger: logger.child({ stage: 'metering' }) })
       metering.start()
       const routing = new RoutingTable(store)
+      const blocking = new BlockedEvents(store)
+      archive = new ArchiveConsumer({
+        stream: stream!,
+        store,
+        blocking,
+        logger: logger.child({ stage: 'archive' }),
+        onBatch: ({ archived }) => metrics.archivedMessages.inc(archived),
+      })
+      archive.start()
+      archiveRetention = new ArchiveRetention({
+        store,
+        retentionDays: config.archiveRetentionDays,
+        logger: logger.child({ stage: 'archive-retention' }),
+      })
+      archiveRetention.start()
+      replay = new ReplayRunner({ store, queues: stream!.queues, logger: logger.child({ stage: 'replay' }) })
+      replay.start()
+      deliveryRecorder = new StoreDeliveryRecorder({
+        store,
+        logger: logger.child({ stage: 'delivery-records' }),
+        lineageRetentionDays: config.lineageRetentionDays,
+      })
+      deliveryRecorder.start()
       processStage = new ProcessStage({
         stream: stream!,
         routing,
+        blocking,
         logger: logger.child({ stage: 'process' }),
-        onBatch: ({ records }) => metrics.processedMessages.inc(records),
+        onRouted: (routed) => deliveryRecorder!.recordRouted(routed),
+        onBatch: ({ records, blocked }) => {
+          metrics.processedMessages.inc(records)
+          if (blocked > 0) metrics.blockedMessages.inc(blocked)
+        },
       })
       processStage.start()
       delivery = new DeliveryRuntime({
         queues: stream!.queues,
         routing,
-        recorder: metrics.delivery,
+        recorder: fanOutRecorder([metrics.delivery, deliveryRecorder], logger.child({ stage: 'deliver' })),
         logger: logger.child({ stage: 'deliver' }),
+        retryPolicy: deliveryRetryPolicy(config),
       })
       await delivery.start()
     }
@@ -146,7 +191,12 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         return metrics.registry.metrics()
       })
       await control.register(controlPages)
-      await control.register(publicApi, { prefix: '/api', store, rateLimitPerMinute: config.apiRateLimit })
+      await control.register(publicApi, {
+        prefix: '/api',
+        store,
+        rateLimitPerMinute: config.apiRateLimit,
+        ...(stream && { stream }),
+      })
       controlUrl = await listen(control, config.host, config.controlPort)
     }
     if (config.roles.includes('ingest')) {
@@ -177,28 +227,66 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
 }
 
 async function openEventStream(config: SwitchyardConfig, logger: Logger): Promise<EventStream> {
-  if (config.streamUrl) {
-    throw new SwitchyardError(
-      'SY_CONFIG_INVALID',
-      'SWITCHYARD_STREAM_URL: the NATS JetStream adapter is not built yet; unset it to use the embedded stream',
-      { field: 'SWITCHYARD_STREAM_URL' },
-    )
+  const deps = {
+    onBackgroundError: (error: unknown) =>
+      logger.error({ err: error }, 'event stream background work failed'),
   }
-  const stream = await openStream(
-    {
-      kind: 'sqlite',
-      dataDir: resolve(config.dataDir),
-      durability: config.streamDurability,
-      limits: {
-        maxBacklogRecords: config.streamMaxBacklog,
-        minFreeDiskBytes: config.streamMinFreeDiskMb * 1024 * 1024,
-      },
-    },
-    { onBackgroundError: (error) => logger.error({ err: error }, 'event stream background work failed') },
-  )
+  const stream = config.streamUrl
+    ? await openStream(
+        {
+          kind: 'jetstream',
+          url: checkedStreamUrl(config.streamUrl),
+          limits: { maxBacklogRecords: config.streamMaxBacklog },
+          // NATS rebuilds its dedupe ids from the records it still stores when it restarts: keeping
+          // them for the dedupe window keeps the window across NATS restarts.
+          retention: { minAgeMs: STREAM_DEFAULTS.dedupeWindowMs },
+        },
+        deps,
+      )
+    : await openStream(
+        {
+          kind: 'sqlite',
+          dataDir: resolve(config.dataDir),
+          durability: config.streamDurability,
+          limits: {
+            maxBacklogRecords: config.streamMaxBacklog,
+            minFreeDiskBytes: config.streamMinFreeDiskMb * 1024 * 1024,
+          },
+        },
+        deps,
+      )
+  if (config.streamUrl) logger.info({ capabilities: stream.capabilities }, 'event stream on NATS JetStream')
   // Registering every consumer group now makes retention keep each event until all have read it.
   for (const group of INGEST_CONSUMERS) await stream.commit(INGEST_TOPIC, group, 0)
   return stream
+}
+
+/** The delivery retry policy the settings ask for (window and first step; the rest as by default). */
+function deliveryRetryPolicy(config: SwitchyardConfig) {
+  const baseDelayMs = config.deliveryRetryBaseMs
+  try {
+    return retryPolicy({
+      baseDelayMs,
+      maxDelayMs: Math.max(baseDelayMs, 20 * 60_000),
+      retryWindowMs: Math.round(config.deliveryRetryWindowMinutes * 60_000),
+    })
+  } catch (e) {
+    throw new SwitchyardError('SY_CONFIG_INVALID', `delivery retry settings: ${(e as Error).message}`, {
+      field: 'SWITCHYARD_DELIVERY_RETRY_WINDOW_MINUTES',
+    })
+  }
+}
+
+/** The NATS url, checked before connecting so that a bad one is a configuration error. */
+function checkedStreamUrl(url: string): string {
+  try {
+    parseNatsUrl(url)
+  } catch (e) {
+    throw new SwitchyardError('SY_CONFIG_INVALID', `SWITCHYARD_STREAM_URL: ${(e as Error).message}`, {
+      field: 'SWITCHYARD_STREAM_URL',
+    })
+  }
+  return url
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {

@@ -1,6 +1,6 @@
 import type { StoredMessage } from './messages.ts'
 
-/** The stream topic ingest appends to and its consumers (process, metering) read. */
+/** The stream topic ingest appends to and its consumers (process, metering, archive) read. */
 export const INGEST_TOPIC = 'ingest'
 
 /** What ingest stores per accepted message: the enriched message and where it came from. */
@@ -15,4 +15,4 @@ export interface IngestEnvelope {
  * that retention keeps every event until all of them have finished with it, even a consumer that is
  * not running yet.
  */
-export const INGEST_CONSUMERS = ['process', 'metering'] as const
+export const INGEST_CONSUMERS = ['process', 'metering', 'archive'] as const

@@ -30,6 +30,11 @@ export interface StoreCapabilities {
   readonly booleanType: 'integer' | 'boolean'
   /** Whether the engine serialises concurrent migrations itself (Kysely's PostgreSQL advisory lock). */
   readonly locksMigrations: boolean
+  /**
+   * Column type of an id the database assigns in insert order, never reusing one (not even after
+   * the newest rows are deleted): SQLite's `integer primary key autoincrement`, PostgreSQL's `bigserial`.
+   */
+  readonly serialType: 'integer' | 'bigserial'
 }
 
 const CAPABILITIES: Record<StoreDialectName, StoreCapabilities> = {
@@ -38,12 +43,14 @@ const CAPABILITIES: Record<StoreDialectName, StoreCapabilities> = {
     timestampType: 'text',
     booleanType: 'integer',
     locksMigrations: false,
+    serialType: 'integer',
   }),
   postgres: Object.freeze({
     dialect: 'postgres',
     timestampType: 'timestamptz',
     booleanType: 'boolean',
     locksMigrations: true,
+    serialType: 'bigserial',
   }),
 }
 

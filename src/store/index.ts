@@ -33,3 +33,40 @@ export {
   type NewAuditEvent,
 } from './repositories/audit.ts'
 export type { UsageDelta, DailyApiCalls, DailyUsers } from './repositories/usage.ts'
+export {
+  SAMPLES_PER_REASON,
+  type CountDimension,
+  type CountQuery,
+  type CountRow,
+  type DeliveryCountDelta,
+  type DeliverySample,
+  type LatencyDelta,
+  type NewDeliverySample,
+  type SampleRequest,
+  type SampleResponse,
+} from './repositories/delivery.ts'
+export type { LineageEntry } from './repositories/lineage.ts'
+export type {
+  ArchivedMessage,
+  ArchiveCursor,
+  ArchiveFilter,
+  NewArchivedMessage,
+  ReplaySelection,
+} from './repositories/archive.ts'
+export {
+  SCHEMA_LIMITS,
+  type BlockedEvent,
+  type SchemaDelta,
+  type SchemaEvent,
+  type SchemaEventDelta,
+  type SchemaField,
+  type SchemaFieldDelta,
+  type SchemaLimits,
+} from './repositories/source-schema.ts'
+export {
+  REPLAY_STATUSES,
+  type NewReplayJob,
+  type ReplayJob,
+  type ReplayProgress,
+  type ReplayStatus,
+} from './repositories/replay-jobs.ts'

@@ -158,6 +158,159 @@ export interface ConsumerPositionsTable {
   position: ColumnType<number | string | bigint, number, number>
 }
 
+type BigIntColumn = ColumnType<number | string | bigint, number, number>
+type NullableBigInt = ColumnType<number | string | bigint | null, number | null, number | null>
+
+export interface ArchiveMessagesTable {
+  /** Assigned in archive order, never reused: the debugger's and replay's cursor. */
+  id: ColumnType<number | string | bigint, never, never>
+  workspace_id: string
+  source_id: string
+  received_at: Timestamp
+  message_id: string
+  type: string
+  /** Track event name; these three are null when absent, too long to index or holding a NUL. */
+  event: string | null
+  user_id: string | null
+  anonymous_id: string | null
+  /** Whether the source blocked the message when it was archived (it was not delivered). */
+  blocked: Bool
+  /** The stored message as JSON. */
+  message: string
+}
+
+export interface SchemaEventsTable {
+  workspace_id: string
+  source_id: string
+  type: string
+  /** Track event name, page or screen name, '' for the other call types. */
+  name: string
+  total: BigIntColumn
+  blocked_total: BigIntColumn
+  /** Null for an event blocked before it was ever seen. */
+  first_seen: NullableTimestamp
+  last_seen: NullableTimestamp
+}
+
+export interface SchemaFieldsTable {
+  workspace_id: string
+  source_id: string
+  type: string
+  name: string
+  /** Dotted path of a property or trait; array items add `.$`. */
+  path: string
+  total: BigIntColumn
+  first_seen: Timestamp
+  last_seen: Timestamp
+}
+
+export interface BlockedEventsTable {
+  workspace_id: string
+  source_id: string
+  event: string
+  blocked_at: Timestamp
+}
+
+export interface ReplayJobsTable {
+  id: string
+  workspace_id: string
+  source_id: string
+  status: string
+  start_time: Timestamp
+  end_time: Timestamp
+  /** JSON array of destination ids. */
+  destination_ids: string
+  /** JSON arrays, or null for "all". */
+  event_types: string | null
+  event_names: string | null
+  total: NullableBigInt
+  processed: BigIntColumn
+  enqueued: BigIntColumn
+  /** The last archived message handled, by (received_at, id): where a resumed job goes on. */
+  cursor_received_at: NullableTimestamp
+  cursor_id: NullableBigInt
+  error: string | null
+  created_by: string
+  created_at: Timestamp
+  updated_at: Timestamp
+  started_at: NullableTimestamp
+  finished_at: NullableTimestamp
+  /** The runner holding the job, and until when (it renews the lease as it goes). */
+  lease_owner: string | null
+  lease_until: NullableTimestamp
+}
+
+/** Delivery Overview counts: messages per minute by outcome, reason and event (see `0004-delivery.ts`). */
+export interface DeliveryCountsTable {
+  workspace_id: string
+  source_id: string
+  /** '' for a source's own counts (outcome `received`). */
+  destination_id: string
+  /** Minutes since the Unix epoch, UTC. */
+  minute: ColumnType<number | string | bigint, number, number>
+  outcome: string
+  reason: string
+  event_type: string
+  event_name: string
+  app_version: string
+  /** For `delivered`: the attempt that succeeded (1–10, 10 meaning 10 or more); 0 otherwise. */
+  attempt: number
+  count: ColumnType<number | string | bigint, number, number>
+}
+
+/** Delivery latency per destination and minute, as a histogram: one row per (minute, bound). */
+export interface DeliveryLatencyTable {
+  workspace_id: string
+  source_id: string
+  destination_id: string
+  minute: ColumnType<number | string | bigint, number, number>
+  /** Index into `LATENCY_BOUNDS_MS` of the histogram bucket. */
+  bound: number
+  count: ColumnType<number | string | bigint, number, number>
+}
+
+/** The newest sample payloads per (destination, outcome, reason). */
+export interface DeliverySamplesTable {
+  id: string
+  workspace_id: string
+  source_id: string
+  destination_id: string
+  outcome: string
+  reason: string
+  /** Epoch milliseconds. */
+  at: ColumnType<number | string | bigint, number, number>
+  message_id: string
+  event_type: string
+  event_name: string
+  detail: string
+  /** The message as JSON text, cut at the sample limit. */
+  payload: string
+  payload_truncated: Bool
+  /** `{method, url, headers, body, bodyTruncated}` with secrets masked, or null. */
+  request_json: string | null
+  /** `{status, headers, body, bodyTruncated, durationMs}`, or null. */
+  response_json: string | null
+}
+
+/** What happened to each message, stage by stage and destination by destination. */
+export interface MessageLineageTable {
+  workspace_id: string
+  source_id: string
+  message_id: string
+  /** Epoch milliseconds. */
+  at: ColumnType<number | string | bigint, number, number>
+  /** Orders entries of the same millisecond. */
+  seq: ColumnType<number | string | bigint, number, number>
+  stage: string
+  /** '' when the entry is not about one destination. */
+  destination_id: string
+  outcome: string
+  code: string
+  detail: string
+  /** Stage-specific fields as JSON (destination ids, attempt, next attempt, status), or null. */
+  data_json: string | null
+}
+
 export interface ControlPlaneDatabase {
   workspaces: WorkspacesTable
   sources: SourcesTable
@@ -174,6 +327,15 @@ export interface ControlPlaneDatabase {
   usage_api_calls: UsageApiCallsTable
   usage_identities: UsageIdentitiesTable
   consumer_positions: ConsumerPositionsTable
+  delivery_counts: DeliveryCountsTable
+  delivery_latency: DeliveryLatencyTable
+  delivery_samples: DeliverySamplesTable
+  message_lineage: MessageLineageTable
+  archive_messages: ArchiveMessagesTable
+  schema_events: SchemaEventsTable
+  schema_fields: SchemaFieldsTable
+  blocked_events: BlockedEventsTable
+  replay_jobs: ReplayJobsTable
 }
 
 export const toIso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString()

@@ -15,8 +15,10 @@ import type { RecordValue } from './stream.ts'
  *   dead letter) until `unpark` or `ack` (discard).
  *
  * How this maps onto JetStream: a queue is a work-queue stream with one durable pull consumer;
- * `claim` is a fetch with `ack_wait` = the lease, `retry` a `nak` with delay, `ack` an ack, and
- * parked items move to a second stream.
+ * `claim` is a fetch with `ack_wait` = the lease, `retry` a `nak` with delay (the attempt kept in a
+ * KV record), `ack` an ack, and parked items move to a second stream
+ * (`jetstream/jetstream-queues.ts`). There, leases and delays run on the server's clock
+ * (`capabilities.queueClock`).
  */
 
 export interface EnqueueItem {
@@ -36,7 +38,10 @@ export interface EnqueueResult {
 }
 
 export interface QueueItem {
-  /** Unique within the queue; stays the same across retries and parking. */
+  /**
+   * Unique within the queue; stays the same across retries and parking. An unparked item may get a
+   * new one (on JetStream it is republished).
+   */
   readonly id: number
   readonly value: RecordValue
   /** How many times the item was retried (0 on its first claim). */

@@ -1,3 +1,4 @@
+import type { EnqueueItem } from './queues.ts'
 import type { AppendRecord, ReadOptions } from './stream.ts'
 
 /**
@@ -21,6 +22,22 @@ export function checkRecords(records: readonly AppendRecord[]): void {
     if (record.dedupeId !== undefined && (typeof record.dedupeId !== 'string' || record.dedupeId === ''))
       throw new TypeError('stream record dedupeId must be a non-empty string when given')
   }
+}
+
+/** Checks a call's queue items before anything is written. */
+export function checkQueueItems(items: readonly EnqueueItem[]): void {
+  if (!Array.isArray(items)) throw new TypeError('queue enqueue takes an array of items')
+  for (const item of items) {
+    if (typeof item?.value !== 'string' && !(item?.value instanceof Uint8Array))
+      throw new TypeError('queue item value must be a string or a Uint8Array')
+    if (item.dedupeId !== undefined && (typeof item.dedupeId !== 'string' || item.dedupeId === ''))
+      throw new TypeError('queue item dedupeId must be a non-empty string when given')
+  }
+}
+
+export function checkQueueIds(ids: readonly number[]): void {
+  if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id > 0))
+    throw new TypeError('queue item ids must be positive integers')
 }
 
 export function checkOffset(offset: number): void {

@@ -150,6 +150,12 @@ export interface StreamCapabilities {
    * reports none). Absent means `stream`.
    */
   readonly dedupeClock?: 'stream' | 'server'
+  /**
+   * Whose clock ends queue leases and retry delays: `stream` (the `Clock` in `StreamDeps`, so a test
+   * can move it) or `server` (the storage server's own timers: they end in real time, whatever the
+   * injected clock says). `enqueuedAt` follows the stream's clock either way. Absent means `stream`.
+   */
+  readonly queueClock?: 'stream' | 'server'
 }
 
 export interface EventStream {

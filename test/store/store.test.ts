@@ -22,7 +22,12 @@ for (const dialect of await dialects()) {
 
     before(async () => {
       database = await dialect.create()
-      store = openStore({ target: database.target, secretKey: SECRET_KEY, now: () => clock })
+      store = openStore({
+        target: database.target,
+        secretKey: SECRET_KEY,
+        now: () => clock,
+        guardTransactions: true,
+      })
       await store.migrate()
       workspace = await store.workspaces.create({ slug: 'acme', name: 'Acme' })
     })

@@ -11,21 +11,11 @@ import type { StreamHarnessFactory } from './contract-support.ts'
 
 export type { StreamHarness, StreamHarnessFactory } from './contract-support.ts'
 
-export interface StreamContractOptions {
-  /** Parts an adapter does not implement yet, each with the reason shown as the skip. */
-  readonly notYet?: { readonly queues?: string }
-}
-
-export function streamContract(
-  name: string,
-  factory: StreamHarnessFactory,
-  options: StreamContractOptions = {},
-): void {
+export function streamContract(name: string, factory: StreamHarnessFactory): void {
   describe(`EventStream contract: ${name}`, () => {
     appendContract(factory)
     consumeContract(factory)
     limitsContract(factory)
-    if (options.notYet?.queues === undefined) queuesContract(factory)
-    else describe('work queues', { skip: options.notYet.queues }, () => {})
+    queuesContract(factory)
   })
 }

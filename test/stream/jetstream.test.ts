@@ -17,17 +17,13 @@ if (unavailable !== undefined) {
   test('EventStream contract: jetstream', { skip: unavailable }, () => {})
 } else {
   // Each harness gets a namespace of its own on the shared server, deleted with everything in it.
-  streamContract(
-    'jetstream',
-    async () => {
-      const namespace = createNatsNamespace()
-      return {
-        open: (overrides, deps) => openStream({ kind: 'jetstream', url: namespace.url, ...overrides }, deps),
-        cleanup: () => namespace.drop(),
-      }
-    },
-    { notYet: { queues: 'work queues are not built on JetStream yet (see docs/decisions.md)' } },
-  )
+  streamContract('jetstream', async () => {
+    const namespace = createNatsNamespace()
+    return {
+      open: (overrides, deps) => openStream({ kind: 'jetstream', url: namespace.url, ...overrides }, deps),
+      cleanup: () => namespace.drop(),
+    }
+  })
 
   describe('JetStream adapter', () => {
     let nc: NatsConnection
@@ -76,6 +72,7 @@ if (unavailable !== undefined) {
           atomicAppend: false,
           groupCommit: false,
           dedupeClock: 'server',
+          queueClock: 'server',
         })
       }),
     )
@@ -177,6 +174,82 @@ if (unavailable !== undefined) {
         assert.equal((await jsm.streams.info(`${namespace.namespace}_ingest`)).state.consumer_count, 0)
         await namespace.drop()
         assert.deepEqual(await streamsOfNamespace(), [])
+      }),
+    )
+
+    test(
+      'a queue is a work-queue stream with one consumer whose ack_wait is the lease; parked items and attempts beside it',
+      withNamespace(async () => {
+        const stream = await open()
+        const ns = namespace.namespace
+        await stream.queues.enqueue('deliver-a', [{ value: 'a' }, { value: 'b' }, { value: 'c' }])
+        const work = await jsm.streams.info(`${ns}_q_deliver-a`)
+        assert.equal(work.config.retention, 'workqueue')
+        assert.equal(work.config.duplicate_window, nanos(24 * HOUR_MS))
+        const [a, b, c] = await stream.queues.claim('deliver-a', { leaseMs: 2_000 })
+        assert.equal((await jsm.consumers.info(`${ns}_q_deliver-a`, 'claims')).config.ack_wait, nanos(2_000))
+        await stream.queues.retry('deliver-a', a!.id, 60_000, 'HTTP 503')
+        const attempts = `KV_${ns}_queue_attempts`
+        assert.equal((await jsm.streams.info(attempts)).state.messages, 1)
+        await stream.queues.park('deliver-a', [b!.id], 'gave up')
+        await stream.queues.ack('deliver-a', [a!.id, c!.id])
+        // Records go without leaving delete markers; the parked copy is under the item's id.
+        assert.equal((await jsm.streams.info(attempts)).state.messages, 0)
+        const parked = await jsm.streams.info(`${ns}_qp_deliver-a`, { subjects_filter: '>' })
+        assert.deepEqual(parked.state.subjects, { [`${ns}.qp.deliver-a.${b!.id}`]: 1 })
+        assert.equal((await jsm.streams.info(`${ns}_q_deliver-a`)).state.messages, 0)
+        // A claim with another lease changes the consumer's.
+        await stream.queues.claim('deliver-a', { leaseMs: 5_000 })
+        assert.equal((await jsm.consumers.info(`${ns}_q_deliver-a`, 'claims')).config.ack_wait, nanos(5_000))
+        assert.deepEqual(await streamsOfNamespace(), [
+          `KV_${ns}_positions`,
+          `KV_${ns}_queue_attempts`,
+          `${ns}_q_deliver-a`,
+          `${ns}_qp_deliver-a`,
+        ])
+        await stream.close()
+        await namespace.drop()
+        assert.deepEqual(await streamsOfNamespace(), [])
+      }),
+    )
+
+    test(
+      'processes share a queue: retries, a crashed claimer and discards reach across them',
+      withNamespace(async () => {
+        const [a, b, c] = [await open(), await open(), await open()]
+        await a.queues.enqueue('q', [{ value: 'x' }, { value: 'y' }])
+        const [x, y] = await a.queues.claim('q', { leaseMs: 1_000 })
+        await a.queues.retry('q', x!.id, 0, 'HTTP 500')
+        const [x2] = await b.queues.claim('q', { leaseMs: 1_000, waitMs: 2_000 })
+        assert.deepEqual([x2!.id, x2!.attempts, x2!.lastError], [x!.id, 1, 'HTTP 500'])
+        // `a` goes away holding y: its lease ends and y goes to `b`, with no attempt counted.
+        await a.close()
+        const [y2] = await b.queues.claim('q', { leaseMs: 1_000, waitMs: 3_000 })
+        assert.deepEqual([y2!.id, y2!.attempts], [y!.id, 0])
+        // `c` discards what `b` holds: by sequence, with its attempts record.
+        await c.queues.ack('q', [x!.id])
+        await b.queues.ack('q', [y!.id])
+        assert.deepEqual(await c.queues.stats('q'), {
+          queue: 'q',
+          ready: 0,
+          waiting: 0,
+          parked: 0,
+          oldestEnqueuedAt: undefined,
+        })
+        assert.equal((await jsm.streams.info(`KV_${namespace.namespace}_queue_attempts`)).state.messages, 0)
+        // x's lease with `b` has ended: had it not been deleted, it would be due again.
+        assert.deepEqual(await b.queues.claim('q', { leaseMs: 1_000, waitMs: 500 }), [])
+      }),
+    )
+
+    test(
+      'a queue and a topic named q_<queue> would share a stream name: the second is refused',
+      withNamespace(async () => {
+        const stream = await open()
+        await stream.append('q_x', [{ key: 'k', value: 'v' }])
+        await assert.rejects(stream.queues.enqueue('x', [{ value: 'v' }]), /is not queue x's/)
+        await stream.queues.enqueue('y', [{ value: 'v' }])
+        await assert.rejects(stream.append('q_y', [{ key: 'k', value: 'v' }]), /is not topic q_y's/)
       }),
     )
 

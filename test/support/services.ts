@@ -137,7 +137,7 @@ export function createNatsNamespace(): TestNatsNamespace {
         const jsm = await nc.jetstreamManager()
         const names: string[] = []
         for await (const name of jsm.streams.names()) names.push(name)
-        // Topic streams are `<namespace>_<topic>`, KV buckets `KV_<namespace>_<bucket>`; consumers go with them.
+        // Topic and queue streams start `<namespace>_`, KV buckets `KV_<namespace>_`; consumers go with them.
         const ours = names.filter((n) => n.startsWith(`${namespace}_`) || n.startsWith(`KV_${namespace}_`))
         await Promise.all(ours.map((n) => jsm.streams.delete(n)))
       } finally {

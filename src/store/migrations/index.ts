@@ -4,12 +4,16 @@ import type { StoreCapabilities } from '../dialect.ts'
 import type { ControlPlaneDatabase } from '../schema.ts'
 import { controlPlane } from './0001-control-plane.ts'
 import { usage } from './0002-usage.ts'
+import { archive } from './0003-archive.ts'
+import { delivery } from './0004-delivery.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
   return {
     '0001-control-plane': controlPlane(caps),
     '0002-usage': usage(caps),
+    '0003-archive': archive(caps),
+    '0004-delivery': delivery(caps),
   }
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { RepositoryContext } from './context.ts'
+import { ConsumerPositionRepository } from './positions.ts'
 
 /** What one batch of ingested messages adds to the usage counts. */
 export interface UsageDelta {
@@ -80,35 +81,14 @@ export class UsageRepository {
     }
   }
 
-  /** Where a consumer that writes usage has got to in its stream (0 before its first batch). */
-  async position(consumer: string): Promise<number> {
-    const row = await this.ctx.db
-      .selectFrom('consumer_positions')
-      .select('position')
-      .where('consumer', '=', consumer)
-      .executeTakeFirst()
-    return row ? Number(row.position) : 0
+  /** Where a consumer that writes usage has got to in its stream (see `ConsumerPositionRepository`). */
+  position(consumer: string): Promise<number> {
+    return new ConsumerPositionRepository(this.ctx).get(consumer)
   }
 
-  /**
-   * Moves a consumer's position from `from` to `to`, only if it is still at `from`; false when
-   * another consumer got there first. Call it first in the transaction that applies the batch: the
-   * update locks the row (PostgreSQL) or the database (SQLite), so a concurrent consumer waits,
-   * then finds the position moved and applies nothing.
-   */
-  async advancePosition(consumer: string, from: number, to: number): Promise<boolean> {
-    await this.ctx.db
-      .insertInto('consumer_positions')
-      .values({ consumer, position: 0 })
-      .onConflict((oc) => oc.column('consumer').doNothing())
-      .execute()
-    const result = await this.ctx.db
-      .updateTable('consumer_positions')
-      .set({ position: to })
-      .where('consumer', '=', consumer)
-      .where('position', '=', from)
-      .executeTakeFirst()
-    return Number(result.numUpdatedRows) === 1
+  /** Compare-and-set of a consumer's position (see `ConsumerPositionRepository.advance`). */
+  advancePosition(consumer: string, from: number, to: number): Promise<boolean> {
+    return new ConsumerPositionRepository(this.ctx).advance(consumer, from, to)
   }
 
   /** API calls per day of `month` (`YYYY-MM`), for the workspace or per source. */

@@ -68,3 +68,6 @@ export const STREAM_NOT_FOUND = 10059
 export const STREAM_NAME_IN_USE = 10058
 export const WRONG_LAST_SEQUENCE = 10071
 export const NO_MESSAGE_FOUND = 10037
+export const CONSUMER_NOT_FOUND = 10014
+/** Deleting a message that is gone already. */
+export const SEQUENCE_NOT_FOUND = 10043

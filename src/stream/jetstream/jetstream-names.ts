@@ -4,10 +4,18 @@ import { checkName } from '../stream-arguments.ts'
  * Names of everything this adapter creates on the server, all under one namespace (which has no
  * `_`, so `<namespace>_<topic>` splits one way only):
  *
- * | what              | name                                                      |
- * | ----------------- | --------------------------------------------------------- |
- * | a topic's stream  | `<namespace>_<topic>`, subject `<namespace>.<topic>`      |
- * | group positions   | KV bucket `<namespace>_positions`, key `<topic>.<group>` |
+ * | what              | name                                                            |
+ * | ----------------- | --------------------------------------------------------------- |
+ * | a topic's stream  | `<namespace>_<topic>`, subject `<namespace>.<topic>`            |
+ * | group positions   | KV bucket `<namespace>_positions`, key `<topic>.<group>`        |
+ * | a queue's items   | `<namespace>_q_<queue>`, subject `<namespace>.q.<queue>`        |
+ * | its claims        | durable consumer `claims` of that stream                        |
+ * | its parked items  | `<namespace>_qp_<queue>`, subject `<namespace>.qp.<queue>.<id>` |
+ * | retry attempts    | KV bucket `<namespace>_queue_attempts`, key `<queue>.<id>`      |
+ *
+ * A queue's streams have subjects of three tokens or more, a topic's of two, so neither is ever
+ * taken for the other; the stream name `<namespace>_q_<queue>` is also that of a topic named
+ * `q_<queue>`, and whichever comes second is refused (`JetStreamQueueSetup`, `JetStreamTopics`).
  */
 export class JetStreamNames {
   constructor(readonly namespace: string) {}
@@ -39,6 +47,37 @@ export class JetStreamNames {
 
   positionKey(topic: string, group: string): string {
     return `${topic}.${group}`
+  }
+
+  queueStream(queue: string): string {
+    return `${this.namespace}_q_${queue}`
+  }
+
+  queueSubject(queue: string): string {
+    return `${this.namespace}.q.${queue}`
+  }
+
+  parkedStream(queue: string): string {
+    return `${this.namespace}_qp_${queue}`
+  }
+
+  /** The parked copy of item `id` (one subject per item); `*` matches every item of the queue. */
+  parkedSubject(queue: string, id: number | '*'): string {
+    return `${this.namespace}.qp.${queue}.${id}`
+  }
+
+  /** The durable consumer of a queue's work stream. */
+  get queueConsumer(): string {
+    return 'claims'
+  }
+
+  get attemptsBucket(): string {
+    return `${this.namespace}_queue_attempts`
+  }
+
+  /** The attempts record of item `id`; `>` matches every item of the queue. */
+  attemptsKey(queue: string, id: number | '>'): string {
+    return `${queue}.${id}`
   }
 
   /** Splits a position key back into topic and group. */

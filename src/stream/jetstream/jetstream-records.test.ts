@@ -26,10 +26,12 @@ test('delivery info from both forms of the reply subject', () => {
   assert.deepEqual(deliveryInfo('$JS.ACK.sy_ingest.c1.1.42.7.1795333810893070836.0'), {
     streamSeq: 42,
     consumerSeq: 7,
+    deliveries: 1,
   })
-  assert.deepEqual(deliveryInfo('$JS.ACK.hub.ACCHASH.sy_ingest.c1.1.42.7.1795333810893070836.0.rnd'), {
+  assert.deepEqual(deliveryInfo('$JS.ACK.hub.ACCHASH.sy_ingest.c1.3.42.7.1795333810893070836.0.rnd'), {
     streamSeq: 42,
     consumerSeq: 7,
+    deliveries: 3,
   })
   assert.equal(deliveryInfo('_INBOX.abc'), undefined)
   assert.equal(deliveryInfo(undefined), undefined)

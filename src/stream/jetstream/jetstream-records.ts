@@ -73,6 +73,8 @@ export interface DeliveryInfo {
   readonly streamSeq: number
   /** The consumer's own sequence: 1, 2, 3… without gaps unless a delivery was lost. */
   readonly consumerSeq: number
+  /** How many times the consumer has delivered this message, this time included. */
+  readonly deliveries: number
 }
 
 /**
@@ -84,8 +86,9 @@ export function deliveryInfo(reply: string | undefined): DeliveryInfo | undefine
   const tokens = reply.split('.')
   const at = tokens.length === 9 ? 2 : tokens.length >= 11 ? 4 : -1
   if (at < 0) return undefined
+  const deliveries = Number(tokens[at + 2])
   const streamSeq = Number(tokens[at + 3])
   const consumerSeq = Number(tokens[at + 4])
-  if (!Number.isSafeInteger(streamSeq) || !Number.isSafeInteger(consumerSeq)) return undefined
-  return { streamSeq, consumerSeq }
+  if (![deliveries, streamSeq, consumerSeq].every(Number.isSafeInteger)) return undefined
+  return { streamSeq, consumerSeq, deliveries }
 }

@@ -14,6 +14,8 @@
  *   `jetstream-readers.ts`); waiting is the server holding the pull, so there is no polling.
  * - Retention purges each stream up to the oldest position of its groups, and not past records
  *   younger than `retention.minAgeMs` (their append time rides in a header, by the stream's clock).
+ * - A work queue is a work-queue stream with a durable consumer, and a stream for parked items;
+ *   leases and retry delays are the server's `ack_wait` and delayed naks (`jetstream-queues.ts`).
  * - The server forgets dedupe ids after the window on its own clock. After a server restart it
  *   rebuilds them from the records still stored: keep records for the dedupe window
  *   (`retention.minAgeMs`) to keep the window across NATS restarts, as Switchyard's runtime does.
@@ -40,7 +42,7 @@ import {
 } from '../stream.ts'
 import { connectJetStream, type JetStreamContext } from './jetstream-connection.ts'
 import { GroupPositions } from './jetstream-positions.ts'
-import { JetStreamQueuesUnavailable } from './jetstream-queues.ts'
+import { JetStreamQueues } from './jetstream-queues.ts'
 import { JetStreamReaders } from './jetstream-readers.ts'
 import { encodeRecord, messageId } from './jetstream-records.ts'
 import { lastAppendedBy } from './jetstream-retention.ts'
@@ -89,11 +91,19 @@ export class JetStreamStream implements EventStream {
       atomicAppend: false,
       groupCommit: false,
       dedupeClock: 'server',
+      queueClock: 'server',
     })
-    this.queues = new JetStreamQueuesUnavailable()
     this.#ctx = ctx
     this.#options = options
     this.#clock = deps.clock ?? systemClock
+    this.queues = new JetStreamQueues({
+      ctx,
+      clock: this.#clock,
+      dedupeWindowMs: options.dedupeWindowMs,
+      closing: this.#closing.signal,
+      track: (work) => this.#track(work),
+      isClosed: () => this.#closed,
+    })
     this.#onBackgroundError =
       deps.onBackgroundError ?? ((error) => console.error('stream retention failed', error))
     this.#topics = new JetStreamTopics(ctx, options.dedupeWindowMs)

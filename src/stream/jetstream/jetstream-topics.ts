@@ -97,6 +97,9 @@ export class JetStreamTopics {
         info = await jsm.streams.info(name)
       }
     }
+    const subjects = info.config.subjects ?? []
+    if (subjects.length !== 1 || subjects[0] !== names.subject(topic))
+      throw new Error(`stream ${name} on NATS is not topic ${topic}'s (subjects ${subjects.join(', ')})`)
     if (info.config.duplicate_window < window || info.config.num_replicas < replicas) {
       await jsm.streams.update(name, {
         ...info.config,

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import {
+  DESTINATION_CATALOG,
+  findDestinationEntry,
+  type DestinationMetadata,
+} from '../../destinations/index.ts'
+import { SwitchyardError } from '../../errors/index.ts'
+import { paginationOutput, readPagination } from '../pagination.ts'
+
+/** Segment's `DestinationMetadataV1`, with logo URLs made absolute for the host the client called. */
+export function destinationMetadataV1(metadata: DestinationMetadata, request: FastifyRequest) {
+  const origin = `${request.protocol}://${request.host}`
+  const absolute = (path: string | null | undefined) => (path ? new URL(path, origin).toString() : null)
+  return {
+    ...metadata,
+    logos: {
+      default: absolute(metadata.logos.default) ?? '',
+      mark: absolute(metadata.logos.mark),
+      alt: absolute(metadata.logos.alt),
+    },
+  }
+}
+
+/** The destination catalog: Segment's `getDestinationsCatalog` and `getDestinationMetadata`. */
+export const destinationCatalogRoutes: FastifyPluginAsync = async (app) => {
+  app.get(
+    '/catalog/destinations',
+    { config: { operation: 'getDestinationsCatalog', permission: 'catalog:read' } },
+    async (request) => {
+      const page = readPagination(request.query)
+      return {
+        data: {
+          destinationsCatalog: DESTINATION_CATALOG.slice(page.offset, page.offset + page.count).map((e) =>
+            destinationMetadataV1(e.metadata, request),
+          ),
+          pagination: paginationOutput(page, DESTINATION_CATALOG.length),
+        },
+      }
+    },
+  )
+
+  app.get<{ Params: { destinationMetadataId: string } }>(
+    '/catalog/destinations/:destinationMetadataId',
+    { config: { operation: 'getDestinationMetadata', permission: 'catalog:read' } },
+    async (request) => {
+      const entry = findDestinationEntry(request.params.destinationMetadataId)
+      if (!entry) {
+        throw new SwitchyardError(
+          'SY_RESOURCE_NOT_FOUND',
+          `No destination type with id ${request.params.destinationMetadataId}`,
+          { field: 'destinationMetadataId' },
+        )
+      }
+      return { data: { destinationMetadata: destinationMetadataV1(entry.metadata, request) } }
+    },
+  )
+}
