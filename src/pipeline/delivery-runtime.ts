@@ -27,7 +27,7 @@ export interface DeliveryRuntimeOptions {
 export function driverFor(destination: Destination): DestinationDriver | string {
   if (destination.metadataId === WEBHOOK_DESTINATION.metadataId) {
     try {
-      return webhookDriver(destination.settings)
+      return webhookDriver(destination.settings, destination.consentCategories)
     } catch (error) {
       return `its settings are invalid (${(error as Error).message})`
     }
@@ -111,7 +111,9 @@ export class DeliveryRuntime {
         logger: this.options.logger,
         ...(this.options.concurrency !== undefined && { concurrency: this.options.concurrency }),
         ...(this.options.retryPolicy && { retryPolicy: this.options.retryPolicy }),
-        ...(this.options.egressUrl !== undefined && { egressUrl: this.options.egressUrl }),
+        ...((destination.egressUrl ?? this.options.egressUrl) !== undefined && {
+          egressUrl: destination.egressUrl ?? this.options.egressUrl,
+        }),
       })
       worker.start()
       this.#workers.set(destination.id, { worker, version: destination.updatedAt })

@@ -63,6 +63,9 @@ export interface DestinationsTable {
   enabled: Bool
   /** Settings as JSON, encrypted with the secret key (they hold vendor credentials). */
   settings_encrypted: string
+  /** JSON array of consent category ids. */
+  consent_categories: string
+  egress_url: string | null
   created_at: Timestamp
   updated_at: Timestamp
 }

@@ -21,6 +21,8 @@ const base: Destination = {
   name: 'Hook',
   enabled: true,
   settings: { sharedSecret: 'a' },
+  consentCategories: [],
+  egressUrl: null,
   createdAt: '',
   updatedAt: '',
 }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import {
+  egressUrlProblem,
   findDestinationEntry,
   isSecretName,
   maskSecret,
@@ -46,6 +47,9 @@ export function destinationV1(destination: Destination, request: FastifyRequest)
     metadata: destinationMetadataV1(entry?.metadata ?? unknownMetadata(destination.metadataId), request),
     sourceId: destination.sourceId,
     settings: shownSettings(destination),
+    // Switchyard's additions to Segment's shape (see docs/destinations.md).
+    consentCategories: destination.consentCategories,
+    egressUrl: destination.egressUrl,
   }
 }
 
@@ -73,6 +77,11 @@ const unknownMetadata = (id: string): DestinationMetadata => ({
 })
 
 const settingsSchema = { type: 'object', additionalProperties: true } as const
+const consentCategoriesSchema = {
+  type: 'array',
+  maxItems: 50,
+  items: { type: 'string', minLength: 1, maxLength: 100 },
+} as const
 
 const createBody = {
   type: 'object',
@@ -83,6 +92,8 @@ const createBody = {
     enabled: { type: 'boolean' },
     name: { type: 'string' },
     settings: settingsSchema,
+    consentCategories: consentCategoriesSchema,
+    egressUrl: { type: ['string', 'null'] },
   },
 } as const
 
@@ -92,6 +103,8 @@ const updateBody = {
     name: { type: ['string', 'null'] },
     enabled: { type: 'boolean' },
     settings: settingsSchema,
+    consentCategories: consentCategoriesSchema,
+    egressUrl: { type: ['string', 'null'] },
   },
 } as const
 
@@ -101,11 +114,24 @@ interface CreateBody {
   enabled?: boolean
   name?: string
   settings?: Record<string, unknown>
+  consentCategories?: string[]
+  egressUrl?: string | null
 }
 interface UpdateBody {
   name?: string | null
   enabled?: boolean
   settings?: Record<string, unknown>
+  consentCategories?: string[]
+  egressUrl?: string | null
+}
+
+/** A sandbox egress URL: `null` or `''` turns it off; anything else must be a plain http(s) URL. */
+function checkEgressUrl(value: string | null | undefined): string | null | undefined {
+  if (value === undefined) return undefined
+  if (value === null || value === '') return null
+  const problem = egressUrlProblem(value)
+  if (problem !== undefined) throw new SwitchyardError('SY_API_VALIDATION', problem, { field: 'egressUrl' })
+  return value
 }
 interface DestinationParams {
   destinationId: string
@@ -199,6 +225,7 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
       }
       const name = body.name === undefined ? undefined : checkName(body.name)
       const settings = checkSettings(entry, body.settings ?? {})
+      const egressUrl = checkEgressUrl(body.egressUrl)
       const destination = await store.transaction(async (tx) => {
         if (!(await tx.sources.get(workspaceId, body.sourceId))) throw sourceNotFound(body.sourceId)
         const taken = await namesOnSource(tx, workspaceId, body.sourceId)
@@ -223,6 +250,8 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
           name: name ?? freeName(entry.metadata.name, taken),
           enabled: body.enabled ?? false,
           settings,
+          consentCategories: [...new Set(body.consentCategories ?? [])],
+          egressUrl: egressUrl ?? null,
         })
         await recordChange(tx, request.principal, {
           type: 'Integration Created',
@@ -246,6 +275,7 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
       const { workspaceId } = request.principal
       const body = request.body ?? {}
       const name = body.name === undefined || body.name === null ? undefined : checkName(body.name)
+      const egressUrl = checkEgressUrl(body.egressUrl)
       const destination = await store.transaction(async (tx) => {
         const before = await tx.destinations.get(workspaceId, request.params.destinationId)
         if (!before) throw destinationNotFound(request.params.destinationId)
@@ -274,6 +304,10 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
           ...(body.settings !== undefined && {
             settings: checkSettings(entry!, body.settings, before.settings),
           }),
+          ...(body.consentCategories !== undefined && {
+            consentCategories: [...new Set(body.consentCategories)],
+          }),
+          ...(egressUrl !== undefined && { egressUrl }),
         }
         if (Object.keys(patch).length === 0) return before
         const after = (await tx.destinations.update(workspaceId, before.id, patch))!
@@ -328,7 +362,8 @@ export function freeName(base: string, taken: readonly string[]): string {
 
 /**
  * Segment's audit vocabulary for a destination update ("Integration …"): Enabled/Disabled when the
- * switch flips, Settings Modified when settings change, Modified for the name. Settings are compared
+ * switch flips, Settings Modified when settings change, Modified for the name, consent categories or
+ * egress URL. Settings are compared
  * as stored (secrets included), so changing only a secret is recorded too.
  */
 export function destinationAuditTypes(before: Destination, after: Destination): string[] {
@@ -336,6 +371,11 @@ export function destinationAuditTypes(before: Destination, after: Destination): 
   if (before.enabled !== after.enabled)
     types.push(after.enabled ? 'Integration Enabled' : 'Integration Disabled')
   if (!isDeepStrictEqual(before.settings, after.settings)) types.push('Integration Settings Modified')
-  if (before.name !== after.name) types.push('Integration Modified')
+  if (
+    before.name !== after.name ||
+    before.egressUrl !== after.egressUrl ||
+    !isDeepStrictEqual(before.consentCategories, after.consentCategories)
+  )
+    types.push('Integration Modified')
   return types
 }

@@ -6,6 +6,7 @@ import { controlPlane } from './0001-control-plane.ts'
 import { usage } from './0002-usage.ts'
 import { archive } from './0003-archive.ts'
 import { delivery } from './0004-delivery.ts'
+import { destinationRouting } from './0005-destination-routing.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
@@ -14,6 +15,7 @@ function migrations(caps: StoreCapabilities): Record<string, Migration> {
     '0002-usage': usage(caps),
     '0003-archive': archive(caps),
     '0004-delivery': delivery(caps),
+    '0005-destination-routing': destinationRouting(),
   }
 }
 

@@ -15,12 +15,22 @@ export interface Destination {
   enabled: boolean
   /** Decrypted settings; credentials live here, encrypted at rest. */
   settings: Record<string, unknown>
+  /** Consent categories the destination is mapped to; empty: not mapped (no consent filtering). */
+  consentCategories: string[]
+  /** Sandbox egress: every outbound request goes to this URL instead of its real host. */
+  egressUrl: string | null
   createdAt: string
   updatedAt: string
 }
 
-export type NewDestination = Omit<Destination, 'id' | 'createdAt' | 'updatedAt'>
-export type DestinationPatch = Partial<Pick<Destination, 'name' | 'enabled' | 'settings'>>
+export type NewDestination = Omit<
+  Destination,
+  'id' | 'createdAt' | 'updatedAt' | 'consentCategories' | 'egressUrl'
+> &
+  Partial<Pick<Destination, 'consentCategories' | 'egressUrl'>>
+export type DestinationPatch = Partial<
+  Pick<Destination, 'name' | 'enabled' | 'settings' | 'consentCategories' | 'egressUrl'>
+>
 
 export class DestinationRepository {
   constructor(private readonly ctx: RepositoryContext) {}
@@ -35,6 +45,8 @@ export class DestinationRepository {
       name: input.name,
       enabled: fromBool(input.enabled),
       settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(input.settings)),
+      consent_categories: JSON.stringify(input.consentCategories ?? []),
+      egress_url: input.egressUrl ?? null,
       created_at: at,
       updated_at: at,
     }
@@ -45,7 +57,7 @@ export class DestinationRepository {
       if (isForeignKeyViolation(e)) throw sourceNotFound(input.sourceId)
       throw e
     }
-    return this.fromRow(row)
+    return this.fromRow({ ...row, egress_url: row.egress_url ?? null } as Row<DestinationsTable>)
   }
 
   async get(workspaceId: string, id: string): Promise<Destination | undefined> {
@@ -105,6 +117,10 @@ export class DestinationRepository {
         ...(patch.settings !== undefined && {
           settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(patch.settings)),
         }),
+        ...(patch.consentCategories !== undefined && {
+          consent_categories: JSON.stringify(patch.consentCategories),
+        }),
+        ...(patch.egressUrl !== undefined && { egress_url: patch.egressUrl }),
         updated_at: nowIso(this.ctx),
       })
       .where('workspace_id', '=', workspaceId)
@@ -131,6 +147,8 @@ export class DestinationRepository {
       name: r.name,
       enabled: toBool(r.enabled),
       settings: JSON.parse(this.ctx.secrets.decrypt(r.settings_encrypted)) as Record<string, unknown>,
+      consentCategories: JSON.parse(r.consent_categories) as string[],
+      egressUrl: r.egress_url,
       createdAt: toIso(r.created_at),
       updatedAt: toIso(r.updated_at),
     }
