@@ -253,7 +253,7 @@ async function main() {
     `  p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (goal: p95 < 300 ms)`,
   )
   console.log(
-    `\nDelivery throughput, ${EVENTS} queued events, one request per event, concurrency ${CONCURRENCY}:`,
+    `\nDelivery throughput, ${EVENTS} queued events, ${WEBHOOK_BATCH} per Webhook request, concurrency ${CONCURRENCY}:`,
   )
   console.log(
     `  Switchyard ${throughput.switchyard.toFixed(0)} events/s vs the sink fed directly ${throughput.baseline.toFixed(0)} events/s: ${(throughput.switchyard / throughput.baseline).toFixed(2)}×`,
