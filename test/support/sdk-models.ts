@@ -22,6 +22,14 @@ type ModelClass = { getAttributeTypeMap(): Attribute[] }
 
 const models = sdk as unknown as Record<string, ModelClass | undefined>
 
+/**
+ * Switchyard's documented additions to Segment's models (docs/public-api.md, "Additions"): the only
+ * attributes allowed beyond the model's own. SDK clients ignore attributes they don't know.
+ */
+const ADDITIONS: Record<string, readonly string[]> = {
+  DestinationV1: ['consentCategories', 'egressUrl'],
+}
+
 /** Per attribute: whether it must be present, and whether null is a declared value. */
 function declaredAttributes(model: string): Map<string, { required: boolean; nullable: boolean }> {
   const declaration = readFileSync(
@@ -72,7 +80,7 @@ export function conformance(value: unknown, type: string, path = '$'): string[] 
     }
     problems.push(...conformance(v, a.type, `${path}.${a.baseName}`))
   }
-  const known = new Set(attributes.map((a) => a.baseName))
+  const known = new Set([...attributes.map((a) => a.baseName), ...(ADDITIONS[type] ?? [])])
   for (const key of Object.keys(record)) if (!known.has(key)) problems.push(`${path}.${key}: not in ${type}`)
   return problems
 }
