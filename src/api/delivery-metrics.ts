@@ -55,7 +55,7 @@ export const DELIVERY_STEPS: Readonly<Record<string, DeliveryStep>> = Object.fre
   'filtered-at-source': {
     operation: 'getFilteredAtSourceMetricsFromDeliveryOverview',
     scope: 'source',
-    counted: [],
+    counted: ['filtered_at_source'],
     retries: [],
   },
   'filtered-at-destination': {

@@ -5,7 +5,7 @@
  * per message and step. Pure: the caller passes the time.
  */
 import { maskHeaders, maskUrl, type Exchange } from '../destinations/index.ts'
-import type { StoredMessage } from '../spec/index.ts'
+import type { IngestEnvelope, StoredMessage } from '../spec/index.ts'
 import type {
   DeliveryCountDelta,
   LatencyDelta,
@@ -115,6 +115,46 @@ export class DeliveryAggregate {
         })
     } else if (record.messages.length > 0) {
       this.#addSample(sampleOf(record, at, reason))
+    }
+  }
+
+  /**
+   * Counts messages the schema controls dropped at the process stage: received, then filtered at
+   * source (reason `blocked_event`), and notes it in their lineage.
+   */
+  addBlocked(blocked: readonly IngestEnvelope[], at: number): void {
+    for (const { workspaceId, sourceId, message } of blocked) {
+      const receivedAt = Date.parse(message.receivedAt)
+      const minute = Math.floor((Number.isNaN(receivedAt) ? at : receivedAt) / 60_000)
+      for (const [outcome, reason] of [
+        ['received', ''],
+        ['filtered_at_source', 'blocked_event'],
+      ] as const) {
+        this.#count({
+          workspaceId,
+          sourceId,
+          destinationId: '',
+          minute,
+          outcome,
+          reason,
+          ...eventDimensions(message),
+          attempt: 0,
+          count: 1,
+        })
+      }
+      this.#addLineage({
+        workspaceId,
+        sourceId,
+        messageId: message.messageId,
+        at,
+        seq: 0,
+        stage: 'process',
+        destinationId: '',
+        outcome: 'blocked',
+        code: 'blocked_event',
+        detail: 'the event is blocked in the source schema; it was archived and sent nowhere',
+        data: { receivedAt: message.receivedAt },
+      })
     }
   }
 

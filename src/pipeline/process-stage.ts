@@ -21,6 +21,8 @@ export interface ProcessStageOptions {
    * Given only when set, as it parses each record; a hook that throws is logged, never retried.
    */
   onRouted?: (routed: readonly RoutedMessage[]) => void
+  /** Called with the messages the schema controls dropped (Delivery Overview's "filtered at source"). */
+  onBlocked?: (blocked: readonly IngestEnvelope[]) => void
   /** Schema controls: blocked messages are dropped here, before any routing (`archive/blocking.ts`). */
   blocking?: { current(): Promise<BlockingRules> }
 }
@@ -88,6 +90,16 @@ export class ProcessStage {
     await stream.commit(INGEST_TOPIC, PROCESS_CONSUMER, records.at(-1)!.offset)
     const blocked = records.length - routable.length
     this.options.onBatch?.({ records: records.length, queued: plan.queued, staged: plan.staged, blocked })
+    if (blocked > 0 && this.options.onBlocked) {
+      const kept = new Set(routable)
+      try {
+        this.options.onBlocked(
+          records.filter((r) => !kept.has(r)).map((r) => JSON.parse(String(r.value)) as IngestEnvelope),
+        )
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'the blocked-messages hook failed')
+      }
+    }
     if (this.options.onRouted) {
       try {
         this.options.onRouted(routedMessages(routable, snapshot))

@@ -1,3 +1,4 @@
+import type { IngestEnvelope } from '../spec/index.ts'
 import type { Logger } from 'pino'
 import type { Store } from '../store/index.ts'
 import { DeliveryAggregate, type RoutedMessage } from './delivery-aggregate.ts'
@@ -48,6 +49,11 @@ export class StoreDeliveryRecorder implements DeliveryRecorder {
   /** The process stage's hook: counts received messages and records where each was routed. */
   recordRouted(routed: readonly RoutedMessage[]): void {
     this.#aggregate.addRouted(routed, this.#now())
+  }
+
+  /** The process stage's hook for messages the schema controls dropped. */
+  recordBlocked(blocked: readonly IngestEnvelope[]): void {
+    this.#aggregate.addBlocked(blocked, this.#now())
   }
 
   start(): void {

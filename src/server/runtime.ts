@@ -162,6 +162,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         blocking,
         logger: logger.child({ stage: 'process' }),
         onRouted: (routed) => deliveryRecorder!.recordRouted(routed),
+        onBlocked: (blocked) => deliveryRecorder!.recordBlocked(blocked),
         onBatch: ({ records, blocked }) => {
           metrics.processedMessages.inc(records)
           if (blocked > 0) metrics.blockedMessages.inc(blocked)

@@ -239,6 +239,26 @@ for (const dialect of await dialects())
       assert.deepEqual(spamRow.counts, { total: 2, allowed: 1, blocked: 1 })
       const metrics = await (await fetch(`${sy.controlUrl}/metrics`)).text()
       assert.match(metrics, /switchyard_process_blocked_messages_total 1\b/)
+      // Delivery Overview counts it as filtered at source, with its reason, and its lineage says so.
+      const overview = await eventually(async () => {
+        const now = new Date()
+        const query = new URLSearchParams({
+          sourceId: source.id,
+          startTime: new Date(now.getTime() - 3_600_000).toISOString(),
+          endTime: new Date(now.getTime() + 60_000).toISOString(),
+          granularity: 'MINUTE',
+        })
+        const r = await sy.api(`/delivery-overview/filtered-at-source?${query}`, {
+          headers: { accept: 'application/vnd.segment.v1beta+json' },
+        })
+        return r.body.data?.total > 0 ? r.body.data : undefined
+      })
+      assert.equal(overview.total, 1)
+      const lineage = await eventually(async () => {
+        const r = await sy.api(`/sources/${source.id}/messages/${spam}/lineage`)
+        return r.status === 200 && JSON.stringify(r.body).includes('blocked_event') ? r.body : undefined
+      })
+      assert.ok(lineage)
       assert.match(metrics, /switchyard_archive_messages_total 5\b/)
     })
 
