@@ -49,7 +49,7 @@ export const DELIVERY_STEPS: Readonly<Record<string, DeliveryStep>> = Object.fre
   'failed-on-ingest': {
     operation: 'getIngressFailedMetricsFromDeliveryOverview',
     scope: 'source',
-    counted: [],
+    counted: ['failed_on_ingest'],
     retries: [],
   },
   'filtered-at-source': {

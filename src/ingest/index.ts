@@ -4,15 +4,19 @@ import { analyticsJs } from './analytics-js.ts'
 import { allowCrossOriginRequests } from './cors.ts'
 import type { EventStream } from '../stream/index.ts'
 import { trackingApi } from './tracking-api.ts'
+import type { IngestRejectionCounter } from './rejection-counts.ts'
 import { WriteKeyResolver } from './write-keys.ts'
 
 export { analyticsJsSettings } from './analytics-js.ts'
+export { FAILED_ON_INGEST, IngestRejectionCounter } from './rejection-counts.ts'
 export { MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_NESTING_DEPTH } from './limits.ts'
 
 export interface IngestOptions {
   store: Store
   stream: EventStream
   now?: () => Date
+  /** Counts refused messages per source for Delivery Overview; none when absent. */
+  rejections?: IngestRejectionCounter
 }
 
 /** Everything the ingest port serves: the Tracking API, the pixel, analytics.js and its settings. */
@@ -24,5 +28,8 @@ export const ingest: FastifyPluginAsync<IngestOptions> = async (app, options) =>
     stream: options.stream,
     writeKeys,
     ...(options.now && { now: options.now }),
+    ...(options.rejections && {
+      onRejected: options.rejections.add.bind(options.rejections),
+    }),
   })
 }

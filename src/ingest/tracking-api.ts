@@ -27,6 +27,8 @@ export interface TrackingApiOptions {
   stream: EventStream
   writeKeys: WriteKeyResolver
   now?: () => Date
+  /** Told about each message refused for a known source (Delivery Overview's "failed on ingest"). */
+  onRejected?: (source: Source, reason: string, raw: unknown, at: Date) => void
 }
 
 export interface Rejection {
@@ -97,6 +99,8 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
     })
     // The answer waits for this: durable before acknowledged. Duplicates within the window are dropped here.
     if (records.length > 0) await options.stream.append(INGEST_TOPIC, records, { dedupeScope: source.id })
+    if (options.onRejected)
+      for (const r of rejected) options.onRejected(source, r.reason, raws[r.index], receivedAt)
     return { accepted: records.length, rejected }
   }
 

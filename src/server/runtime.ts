@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { publicApi } from '../api/index.ts'
 import type { SwitchyardConfig } from '../config/index.ts'
 import { SwitchyardError } from '../errors/index.ts'
-import { ingest } from '../ingest/index.ts'
+import { IngestRejectionCounter, ingest } from '../ingest/index.ts'
 import {
   bootstrapWorkspace,
   openStore,
@@ -89,6 +89,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   let stream: EventStream | undefined
   let metering: MeteringConsumer | undefined
   let processStage: ProcessStage | undefined
+  let rejections: IngestRejectionCounter | undefined
   let delivery: DeliveryRuntime | undefined
   let deliveryRecorder: StoreDeliveryRecorder | undefined
   let archive: ArchiveConsumer | undefined
@@ -113,6 +114,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
     if (stopping) return
     stopping = true
     await Promise.allSettled(servers.map((s) => s.close()))
+    await rejections?.stop()
     await processStage?.stop()
     await delivery?.stop()
     await deliveryRecorder?.stop()
@@ -213,7 +215,9 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         }),
       })
       servers.push(ingestServer)
-      await ingestServer.register(ingest, { store, stream: stream! })
+      rejections = new IngestRejectionCounter(store, logger.child({ stage: 'ingest' }))
+      rejections.start()
+      await ingestServer.register(ingest, { store, stream: stream!, rejections })
       ingestUrl = await listen(ingestServer, config.host, config.ingestPort)
     }
     logger.info(

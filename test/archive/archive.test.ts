@@ -254,6 +254,32 @@ for (const dialect of await dialects())
         return r.body.data?.total > 0 ? r.body.data : undefined
       })
       assert.equal(overview.total, 1)
+      // A message the Tracking API refuses counts as failed on ingest, with Segment's reason.
+      const refused = await fetch(`${sy.ingestUrl}/v1/track`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ event: 'No One' }),
+      })
+      assert.equal(refused.status, 400)
+      const failed = await eventually(async () => {
+        const now = new Date()
+        const query = new URLSearchParams({
+          sourceId: source.id,
+          startTime: new Date(now.getTime() - 3_600_000).toISOString(),
+          endTime: new Date(now.getTime() + 60_000).toISOString(),
+          granularity: 'MINUTE',
+          groupBy: 'discardReason',
+        })
+        const r = await sy.api(`/delivery-overview/failed-on-ingest?${query}`, {
+          headers: { accept: 'application/vnd.segment.v1beta+json' },
+        })
+        return r.body.data?.total > 0 ? r.body.data : undefined
+      })
+      assert.equal(failed.total, 1)
+      assert.match(JSON.stringify(failed.dataset), /no_user_anon_id/)
       const lineage = await eventually(async () => {
         const r = await sy.api(`/sources/${source.id}/messages/${spam}/lineage`)
         return r.status === 200 && JSON.stringify(r.body).includes('blocked_event') ? r.body : undefined
