@@ -54,7 +54,11 @@ export class ValueSizes {
         sizes.cursor = await JetStreamCursor.open(this.#ctx, state.stream, next, { headersOnly: true })
         sizes.cursorAt = next
       }
-      const messages = await sizes.cursor.pull(Math.min(state.lastSeq - sizes.totals.through, budget), 0)
+      const want = Math.min(state.lastSeq - sizes.totals.through, budget)
+      let messages = await sizes.cursor.pull(want, 0)
+      // A fresh consumer's `no_wait` pull can answer "no messages" before it has loaded what is
+      // stored; one short wait tells that apart from records removed meanwhile.
+      if (messages.length === 0) messages = await sizes.cursor.pull(want, 250)
       for (const message of messages) sizes.totals.push(message.seq, messageSize(message.headers))
       sizes.cursorAt = sizes.totals.through + 1
       budget -= messages.length
