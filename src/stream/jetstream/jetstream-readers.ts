@@ -4,6 +4,9 @@ import type { JetStreamContext } from './jetstream-connection.ts'
 import { JetStreamCursor } from './jetstream-cursor.ts'
 import { decodeRecord } from './jetstream-records.ts'
 
+/** The least a read's first pull waits for the server to hand over what was appended just before. */
+const SETTLE_MS = 100
+
 /** A group's cursor in this process, kept between reads while the group reads on where it left off. */
 interface Reader {
   readonly cursor: JetStreamCursor
@@ -55,10 +58,14 @@ export class JetStreamReaders {
       const deadline = performance.now() + limits.waitMs
       // Records in hand: top up without waiting. None: wait (in pulls of limited length) for the first.
       while (records.length < limits.max && bytesOf(records) < limits.maxBytes) {
-        const wait = records.length > 0 ? 0 : Math.max(0, deadline - performance.now())
+        // A consumer learns of new messages asynchronously: a `no_wait` pull just after an append can
+        // miss it. The first pull of a read therefore waits at least a moment (read-your-writes).
+        const wait = records.length > 0 ? 0 : Math.max(SETTLE_MS, deadline - performance.now())
         const pulled = await reader.cursor.pull(limits.max - records.length, wait, signal)
         for (const message of pulled) records.push(decodeRecord(topic, message))
-        if (pulled.length > 0 || wait === 0 || signal.aborted || !reader.cursor.usable) break
+        // Stop once something is in hand (a top-up that finds nothing more is done), or time is up.
+        if (records.length > 0 || performance.now() >= deadline || signal.aborted || !reader.cursor.usable)
+          break
       }
       const cut = cutAt(records, limits)
       reader.buffer = records.slice(cut)
