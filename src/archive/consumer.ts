@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { INGEST_TOPIC, type IngestEnvelope } from '../spec/index.ts'
 import type { SchemaLimits, Store } from '../store/index.ts'
-import type { EventStream } from '../stream/index.ts'
+import { runUntilStopped, type EventStream } from '../stream/index.ts'
 import type { BlockingRules } from './blocking.ts'
 import { archiveRow } from './rows.ts'
 import { aggregateSchema } from './schema.ts'
@@ -89,19 +88,12 @@ export class ArchiveConsumer {
     return rows.length
   }
 
-  async #loop(): Promise<void> {
-    let failures = 0
-    while (!this.#abort.signal.aborted) {
-      try {
-        await this.step()
-        failures = 0
-      } catch (error) {
-        if (this.#abort.signal.aborted) break
-        failures++
-        const pauseMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7))
-        this.options.logger.error({ err: error, pauseMs }, 'archive failed; retrying the same batch')
-        await sleep(pauseMs, undefined, { signal: this.#abort.signal }).catch(() => {})
-      }
-    }
+  #loop(): Promise<void> {
+    return runUntilStopped(
+      () => this.step(),
+      this.#abort.signal,
+      (error, pauseMs) =>
+        this.options.logger.error({ err: error, pauseMs }, 'archive failed; retrying the same batch'),
+    )
   }
 }

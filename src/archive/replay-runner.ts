@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { deliveryQueue } from '../pipeline/index.ts'
 import type { ArchiveCursor, Destination, ReplayJob, ReplaySelection, Store } from '../store/index.ts'
-import type { WorkQueues } from '../stream/index.ts'
+import { pause, runUntilStopped, type WorkQueues } from '../stream/index.ts'
 import { BlockedEvents } from './blocking.ts'
 import { envelopeJson } from './rows.ts'
 
@@ -87,21 +86,15 @@ export class ReplayRunner {
     return this.options.leaseMs ?? 30_000
   }
 
-  async #loop(): Promise<void> {
-    let failures = 0
-    while (!this.#abort.signal.aborted) {
-      try {
-        const ran = await this.runOnce()
-        failures = 0
-        if (!ran) await this.#pause(this.options.pollMs ?? 1000)
-      } catch (error) {
-        if (this.#abort.signal.aborted) break
-        failures++
-        const pauseMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7))
-        this.options.logger.error({ err: error, pauseMs }, 'replay runner failed; trying again')
-        await this.#pause(pauseMs)
-      }
-    }
+  #loop(): Promise<void> {
+    return runUntilStopped(
+      async () => {
+        if (!(await this.runOnce())) await this.#pause(this.options.pollMs ?? 1000)
+      },
+      this.#abort.signal,
+      (error, pauseMs) =>
+        this.options.logger.error({ err: error, pauseMs }, 'replay runner failed; trying again'),
+    )
   }
 
   async #run(job: ReplayJob): Promise<void> {
@@ -190,6 +183,6 @@ export class ReplayRunner {
   }
 
   #pause(ms: number): Promise<void> {
-    return sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => {})
+    return pause(ms, this.#abort.signal)
   }
 }

@@ -9,7 +9,7 @@ import {
   type RetryPolicy,
 } from '../destinations/index.ts'
 import type { IngestEnvelope, StoredMessage } from '../spec/index.ts'
-import type { QueueItem, WorkQueues } from '../stream/index.ts'
+import { runUntilStopped, type QueueItem, type WorkQueues } from '../stream/index.ts'
 import { deliveryQueue } from './names.ts'
 
 /** What happened to messages at one destination; counted for Delivery Overview and metrics. */
@@ -87,49 +87,42 @@ export class DeliveryWorker {
     await this.#flushAcks()
   }
 
-  async #loop(): Promise<void> {
+  #loop(): Promise<void> {
     const { queues, driver, logger } = this.options
     const leaseMs = this.options.leaseMs ?? 30_000
     // Claimed ahead of the free slots, so that one claim (one write) feeds many deliveries. Few
     // enough that a destination timing out on every request still works through them in a lease.
     const prefetch = this.#concurrency * driver.batchSize * 4
-    let failures = 0
-    while (!this.#abort.signal.aborted) {
-      try {
-        if (this.#inFlight.size >= this.#concurrency) {
-          await Promise.race(this.#inFlight)
-          continue
-        }
-        // Items held past half their lease are let go: they come back to whoever claims next.
-        const freshSince = performance.now() - leaseMs / 2
-        while (this.#buffer.length > 0 && this.#buffer[0]!.claimedAt < freshSince) this.#buffer.shift()
-        if (this.#buffer.length === 0) {
-          const claimedAt = performance.now()
-          const items = await queues.claim(this.#queue, {
-            max: prefetch,
-            leaseMs,
-            waitMs: 1000,
-            signal: this.#abort.signal,
-          })
-          for (const item of items) this.#buffer.push({ item, claimedAt })
-        }
-        while (this.#inFlight.size < this.#concurrency && this.#buffer.length > 0) {
-          const chunk = this.#buffer.splice(0, driver.batchSize).map((b) => b.item)
-          const delivery = this.#deliver(chunk).finally(() => this.#inFlight.delete(delivery))
-          this.#inFlight.add(delivery)
-        }
-        failures = 0
-      } catch (error) {
-        if (this.#abort.signal.aborted) break
-        failures++
-        const pauseMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7))
-        logger.error(
-          { err: error, pauseMs, destinationId: this.options.destinationId },
-          'delivery loop failed',
-        )
-        await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    const step = async () => {
+      if (this.#inFlight.size >= this.#concurrency) {
+        await Promise.race(this.#inFlight)
+        return
+      }
+      // Items held past half their lease are let go: they come back to whoever claims next.
+      const freshSince = performance.now() - leaseMs / 2
+      while (this.#buffer.length > 0 && this.#buffer[0]!.claimedAt < freshSince) this.#buffer.shift()
+      if (this.#buffer.length === 0) {
+        const claimedAt = performance.now()
+        const items = await queues.claim(this.#queue, {
+          max: prefetch,
+          leaseMs,
+          waitMs: 1000,
+          signal: this.#abort.signal,
+        })
+        for (const item of items) this.#buffer.push({ item, claimedAt })
+      }
+      while (this.#inFlight.size < this.#concurrency && this.#buffer.length > 0) {
+        const chunk = this.#buffer.splice(0, driver.batchSize).map((b) => b.item)
+        const delivery = this.#deliver(chunk).finally(() => this.#inFlight.delete(delivery))
+        this.#inFlight.add(delivery)
       }
     }
+    return runUntilStopped(step, this.#abort.signal, (error, pauseMs) =>
+      logger.error(
+        { err: error, pauseMs, destinationId: this.options.destinationId },
+        'delivery loop failed',
+      ),
+    )
   }
 
   /**

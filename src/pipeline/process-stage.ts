@@ -1,7 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { INGEST_TOPIC, type IngestEnvelope, type StoredMessage } from '../spec/index.ts'
-import type { EventStream, EnqueueItem, AppendRecord, StreamRecord } from '../stream/index.ts'
+import {
+  runUntilStopped,
+  type EventStream,
+  type EnqueueItem,
+  type AppendRecord,
+  type StreamRecord,
+} from '../stream/index.ts'
 import { PROCESS_CONSUMER, PROCESS_DEDUPE_SCOPE, deliveryQueue, warehouseTopic } from './names.ts'
 import type { RoutingSnapshot, RoutingTable } from './routing.ts'
 import type { RoutedMessage } from './delivery-aggregate.ts'
@@ -110,20 +115,13 @@ export class ProcessStage {
     return records.length
   }
 
-  async #loop(): Promise<void> {
-    let failures = 0
-    while (!this.#abort.signal.aborted) {
-      try {
-        await this.step()
-        failures = 0
-      } catch (error) {
-        if (this.#abort.signal.aborted) break
-        failures++
-        const pauseMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7))
-        this.options.logger.error({ err: error, pauseMs }, 'process stage failed; retrying the same batch')
-        await sleep(pauseMs, undefined, { signal: this.#abort.signal }).catch(() => {})
-      }
-    }
+  #loop(): Promise<void> {
+    return runUntilStopped(
+      () => this.step(),
+      this.#abort.signal,
+      (error, pauseMs) =>
+        this.options.logger.error({ err: error, pauseMs }, 'process stage failed; retrying the same batch'),
+    )
   }
 }
 
