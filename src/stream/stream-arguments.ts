@@ -1,4 +1,4 @@
-import type { EnqueueItem } from './queues.ts'
+import type { ClaimOptions, EnqueueItem } from './queues.ts'
 import type { AppendRecord, ReadOptions } from './stream.ts'
 
 /**
@@ -38,6 +38,19 @@ export function checkQueueItems(items: readonly EnqueueItem[]): void {
 export function checkQueueIds(ids: readonly number[]): void {
   if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id > 0))
     throw new TypeError('queue item ids must be positive integers')
+}
+
+/** A claim's options with their defaults, checked. */
+export function claimLimits(options: ClaimOptions): { max: number; waitMs: number; leaseMs: number } {
+  const max = options.max ?? 100
+  const waitMs = options.waitMs ?? 0
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`queue claim max must be ≥ 1: ${max}`)
+  if (!(options.leaseMs > 0)) throw new RangeError(`queue claim leaseMs must be > 0: ${options.leaseMs}`)
+  return { max, waitMs, leaseMs: options.leaseMs }
+}
+
+export function checkRetryDelay(delayMs: number): void {
+  if (!(delayMs >= 0)) throw new RangeError(`queue retry delayMs must be ≥ 0: ${delayMs}`)
 }
 
 export function checkOffset(offset: number): void {

@@ -8,7 +8,13 @@ import type {
   QueueStats,
   WorkQueues,
 } from '../queues.ts'
-import { checkName, checkQueueIds, checkQueueItems } from '../stream-arguments.ts'
+import {
+  checkName,
+  checkQueueIds,
+  checkQueueItems,
+  checkRetryDelay,
+  claimLimits,
+} from '../stream-arguments.ts'
 import { StreamClosedError } from '../stream-errors.ts'
 import type { Clock } from '../stream.ts'
 import {
@@ -95,10 +101,7 @@ export class JetStreamQueues implements WorkQueues {
 
   async claim(queue: string, options: ClaimOptions): Promise<QueueItem[]> {
     checkName('queue', queue)
-    const max = options.max ?? 100
-    const waitMs = options.waitMs ?? 0
-    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`queue claim max must be ≥ 1: ${max}`)
-    if (!(options.leaseMs > 0)) throw new RangeError(`queue claim leaseMs must be > 0: ${options.leaseMs}`)
+    const { max, waitMs } = claimLimits(options)
     if (this.#deps.isClosed()) return []
     const leaseMs = Math.ceil(options.leaseMs)
     return this.#onQueue(queue, () => this.#claim(queue, max, leaseMs, waitMs, options.signal), leaseMs)
@@ -115,7 +118,7 @@ export class JetStreamQueues implements WorkQueues {
   async retry(queue: string, id: number, delayMs: number, error: string): Promise<void> {
     checkName('queue', queue)
     checkQueueIds([id])
-    if (!(delayMs >= 0)) throw new RangeError(`queue retry delayMs must be ≥ 0: ${delayMs}`)
+    checkRetryDelay(delayMs)
     this.#checkOpen()
     await this.#deps.track(this.#retry(queue, id, delayMs, String(error)))
   }

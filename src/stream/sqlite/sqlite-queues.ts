@@ -1,4 +1,11 @@
-import { checkName, valueBytes } from '../stream-arguments.ts'
+import {
+  checkName,
+  checkQueueIds,
+  checkQueueItems,
+  checkRetryDelay,
+  claimLimits,
+  valueBytes,
+} from '../stream-arguments.ts'
 import { StreamClosedError } from '../stream-errors.ts'
 import type {
   ClaimOptions,
@@ -43,7 +50,7 @@ export class SqliteWorkQueues implements WorkQueues {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     checkName('queue', queue)
-    checkItems(items)
+    checkQueueItems(items)
     if (items.length === 0) return { enqueued: 0, duplicates: 0 }
     const scope = options.dedupeScope ?? ''
     const bytes = items.reduce((sum, item) => sum + valueBytes(item.value), 0)
@@ -55,10 +62,7 @@ export class SqliteWorkQueues implements WorkQueues {
 
   async claim(queue: string, options: ClaimOptions): Promise<QueueItem[]> {
     checkName('queue', queue)
-    const max = options.max ?? 100
-    const waitMs = options.waitMs ?? 0
-    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`queue claim max must be ≥ 1: ${max}`)
-    if (!(options.leaseMs > 0)) throw new RangeError(`queue claim leaseMs must be > 0: ${options.leaseMs}`)
+    const { max, waitMs } = claimLimits(options)
     const { sql, clock, waiter } = this.#deps
     const deadline = performance.now() + waitMs
     for (;;) {
@@ -83,20 +87,20 @@ export class SqliteWorkQueues implements WorkQueues {
 
   async ack(queue: string, ids: readonly number[]): Promise<void> {
     checkName('queue', queue)
-    checkIds(ids)
+    checkQueueIds(ids)
     if (ids.length > 0) await this.#deps.write({ records: ids.length, bytes: 0 }, (tx) => tx.ack(queue, ids))
   }
 
   async retry(queue: string, id: number, delayMs: number, error: string): Promise<void> {
     checkName('queue', queue)
-    checkIds([id])
-    if (!(delayMs >= 0)) throw new RangeError(`queue retry delayMs must be ≥ 0: ${delayMs}`)
+    checkQueueIds([id])
+    checkRetryDelay(delayMs)
     await this.#deps.write({ records: 1, bytes: 0 }, (tx) => tx.retry(queue, id, delayMs, String(error)))
   }
 
   async park(queue: string, ids: readonly number[], error: string): Promise<void> {
     checkName('queue', queue)
-    checkIds(ids)
+    checkQueueIds(ids)
     if (ids.length > 0)
       await this.#deps.write({ records: ids.length, bytes: 0 }, (tx) => tx.park(queue, ids, String(error)))
   }
@@ -109,7 +113,7 @@ export class SqliteWorkQueues implements WorkQueues {
 
   async unpark(queue: string, ids: readonly number[]): Promise<number> {
     checkName('queue', queue)
-    checkIds(ids)
+    checkQueueIds(ids)
     if (ids.length === 0) return 0
     return this.#deps.write({ records: ids.length, bytes: 0 }, (tx) => tx.unpark(queue, ids))
   }
@@ -146,19 +150,4 @@ function toItem(row: QueueItemRow): QueueItem {
     enqueuedAt: row.enqueued_at,
     lastError: row.last_error ?? undefined,
   }
-}
-
-function checkItems(items: readonly EnqueueItem[]): void {
-  if (!Array.isArray(items)) throw new TypeError('queue enqueue takes an array of items')
-  for (const item of items) {
-    if (typeof item?.value !== 'string' && !(item?.value instanceof Uint8Array))
-      throw new TypeError('queue item value must be a string or a Uint8Array')
-    if (item.dedupeId !== undefined && (typeof item.dedupeId !== 'string' || item.dedupeId === ''))
-      throw new TypeError('queue item dedupeId must be a non-empty string when given')
-  }
-}
-
-function checkIds(ids: readonly number[]): void {
-  if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id > 0))
-    throw new TypeError('queue item ids must be positive integers')
 }
