@@ -123,64 +123,24 @@ export class DeliveryAggregate {
    * source (reason `blocked_event`), and notes it in their lineage.
    */
   addBlocked(blocked: readonly IngestEnvelope[], at: number): void {
-    for (const { workspaceId, sourceId, message } of blocked) {
-      const receivedAt = Date.parse(message.receivedAt)
-      const minute = Math.floor((Number.isNaN(receivedAt) ? at : receivedAt) / 60_000)
-      for (const [outcome, reason] of [
-        ['received', ''],
-        ['filtered_at_source', 'blocked_event'],
-      ] as const) {
-        this.#count({
-          workspaceId,
-          sourceId,
-          destinationId: '',
-          minute,
-          outcome,
-          reason,
-          ...eventDimensions(message),
-          attempt: 0,
-          count: 1,
-        })
-      }
-      this.#addLineage({
-        workspaceId,
-        sourceId,
-        messageId: message.messageId,
-        at,
-        seq: 0,
-        stage: 'process',
-        destinationId: '',
+    for (const envelope of blocked) {
+      this.#countAtSource(envelope, at, 'received', '')
+      this.#countAtSource(envelope, at, 'filtered_at_source', 'blocked_event')
+      this.#addProcessLineage(envelope, at, {
         outcome: 'blocked',
         code: 'blocked_event',
         detail: 'the event is blocked in the source schema; it was archived and sent nowhere',
-        data: { receivedAt: message.receivedAt },
+        data: { receivedAt: envelope.message.receivedAt },
       })
     }
   }
 
   /** Counts messages the process stage routed (Delivery Overview's "successfully received") at `at`. */
   addRouted(routed: readonly RoutedMessage[], at: number): void {
-    for (const { workspaceId, sourceId, message, destinationIds } of routed) {
-      const receivedAt = Date.parse(message.receivedAt)
-      this.#count({
-        workspaceId,
-        sourceId,
-        destinationId: '',
-        minute: Math.floor((Number.isNaN(receivedAt) ? at : receivedAt) / 60_000),
-        outcome: 'received',
-        reason: '',
-        ...eventDimensions(message),
-        attempt: 0,
-        count: 1,
-      })
-      this.#addLineage({
-        workspaceId,
-        sourceId,
-        messageId: message.messageId,
-        at,
-        seq: 0,
-        stage: 'process',
-        destinationId: '',
+    for (const envelope of routed) {
+      const { destinationIds, message } = envelope
+      this.#countAtSource(envelope, at, 'received', '')
+      this.#addProcessLineage(envelope, at, {
         outcome: 'routed',
         code: '',
         detail:
@@ -190,6 +150,45 @@ export class DeliveryAggregate {
         data: { destinationIds: [...destinationIds], receivedAt: message.receivedAt },
       })
     }
+  }
+
+  /** One message in a source's own counts (destination ''), in the minute it was received. */
+  #countAtSource(
+    { workspaceId, sourceId, message }: IngestEnvelope,
+    at: number,
+    outcome: string,
+    reason: string,
+  ): void {
+    const receivedAt = Date.parse(message.receivedAt)
+    this.#count({
+      workspaceId,
+      sourceId,
+      destinationId: '',
+      minute: Math.floor((Number.isNaN(receivedAt) ? at : receivedAt) / 60_000),
+      outcome,
+      reason,
+      ...eventDimensions(message),
+      attempt: 0,
+      count: 1,
+    })
+  }
+
+  /** What the process stage did with one message, in its lineage. */
+  #addProcessLineage(
+    { workspaceId, sourceId, message }: IngestEnvelope,
+    at: number,
+    entry: { outcome: string; code: string; detail: string; data: Record<string, unknown> },
+  ): void {
+    this.#addLineage({
+      workspaceId,
+      sourceId,
+      messageId: message.messageId,
+      at,
+      seq: 0,
+      stage: 'process',
+      destinationId: '',
+      ...entry,
+    })
   }
 
   /** Everything gathered since the last drain; the aggregate starts empty again. */
