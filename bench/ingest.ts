@@ -10,8 +10,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { parseArgs } from 'node:util'
+import { post } from './post.ts'
 import { startProcess } from '../test/support/process.ts'
 import { tempDir } from '../test/support/services.ts'
 
@@ -52,21 +53,6 @@ const event = (i: number) => ({
   context: { library: { name: 'bench', version: '1' }, locale: 'en-US' },
   timestamp: new Date().toISOString(),
 })
-
-function post(url: string, body: string, headers: Record<string, string>, agent: Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
 
 async function load(
   name: string,

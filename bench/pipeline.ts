@@ -13,8 +13,9 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { parseArgs } from 'node:util'
+import { post } from './post.ts'
 import { startProcess, type RunningProcess } from '../test/support/process.ts'
 import { tempDir } from '../test/support/services.ts'
 
@@ -38,21 +39,6 @@ const WEBHOOK_BATCH = Number(values['webhook-batch'] ?? 1)
 const CONCURRENCY = 8
 const now = () => performance.timeOrigin + performance.now()
 const agent = new Agent({ keepAlive: true, maxSockets: 64 })
-
-function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
 
 async function startSink(): Promise<{
   url: string
@@ -142,7 +128,7 @@ async function latencyAtRate(
     const ids = Array.from({ length: BATCH }, () => randomUUID())
     const body = JSON.stringify({ batch: ids.map((id) => event(id, counter++)) })
     sends.push(
-      post(`${ingestUrl}/v1/batch`, body, headers).then(
+      post(`${ingestUrl}/v1/batch`, body, headers, agent).then(
         (status) => {
           const at = now()
           if (status === 200) for (const id of ids) acked.set(id, at)
@@ -190,7 +176,7 @@ async function deliveryThroughput(
       ids.push(id)
       return event(id, i + j)
     })
-    const status = await post(`${collector.ingestUrl}/v1/batch`, JSON.stringify({ batch }), headers)
+    const status = await post(`${collector.ingestUrl}/v1/batch`, JSON.stringify({ batch }), headers, agent)
     if (status !== 200) throw new Error(`ingest answered ${status}`)
   }
   collector.child.kill('SIGTERM')
@@ -218,7 +204,7 @@ async function deliveryThroughput(
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < bodies.length)
-        await post(`${sinkUrl}/hook`, bodies[next++]!, { 'content-type': 'application/json' })
+        await post(`${sinkUrl}/hook`, bodies[next++]!, { 'content-type': 'application/json' }, agent)
     }),
   )
   const baseline = ids.length / ((now() - started) / 1000)
