@@ -6,6 +6,7 @@
  * join as more entries built from their `DestinationDefinition`s (`entryFromSchema` does the shared part).
  */
 import type { MessageType } from '../spec/index.ts'
+import type { DefinitionRecord } from './actions/catalog-record.ts'
 import { settingsSecrets, schemaSecrets, type SecretSetting } from './settings-secrets.ts'
 import { WEBHOOK_DESTINATION, validateWebhookSettings, type SettingsError } from './webhook.ts'
 
@@ -65,6 +66,8 @@ export interface DestinationCatalogEntry {
   validateSettings(settings: unknown): DestinationSettingsResult
   /** The settings of `settings` that are secrets, never returned in full after creation. */
   secrets(settings: Readonly<Record<string, unknown>>): SecretSetting[]
+  /** For Segment's Actions destinations: what the runtime needs of the definition. */
+  readonly definition?: DefinitionRecord
 }
 
 export const destinationLogoPath = (slug: string): string => `/logos/destinations/${slug}.svg`
@@ -142,13 +145,35 @@ const WEBHOOKS: DestinationCatalogEntry = Object.freeze({
   ],
 })
 
-/** Every destination type, in catalog order. */
-export const DESTINATION_CATALOG: readonly DestinationCatalogEntry[] = Object.freeze([WEBHOOKS])
+let entries: readonly DestinationCatalogEntry[] = Object.freeze([WEBHOOKS])
+let byId = new Map(entries.map((e) => [e.metadata.id, e]))
+let bySlug = new Map(entries.map((e) => [e.metadata.slug, e]))
+let loading: Promise<void> | undefined
 
-const BY_ID = new Map(DESTINATION_CATALOG.map((e) => [e.metadata.id, e]))
-const BY_SLUG = new Map(DESTINATION_CATALOG.map((e) => [e.metadata.slug, e]))
+/**
+ * Adds Segment's Actions definitions to the catalog (the classic Webhooks entry is always there).
+ * Idempotent; the first call may build the Actions catalog file (see `actions/catalog-cache.ts`).
+ * Every process that serves the API or delivers calls it before it starts.
+ */
+export function loadDestinationCatalog(): Promise<void> {
+  loading ??= (async () => {
+    const [{ loadActionsCatalog }, { actionsCatalogEntry }] = await Promise.all([
+      import('./actions/catalog-cache.ts'),
+      import('./actions/entries.ts'),
+    ])
+    const { definitions } = await loadActionsCatalog()
+    entries = Object.freeze([WEBHOOKS, ...definitions.map(actionsCatalogEntry)])
+    byId = new Map(entries.map((e) => [e.metadata.id, e]))
+    bySlug = new Map(entries.map((e) => [e.metadata.slug, e]))
+  })()
+  loading.catch(() => (loading = undefined))
+  return loading
+}
+
+/** Every destination type, in catalog order: the classic Webhooks, then the Actions definitions by name. */
+export const destinationCatalog = (): readonly DestinationCatalogEntry[] => entries
 
 export const findDestinationEntry = (metadataId: string): DestinationCatalogEntry | undefined =>
-  BY_ID.get(metadataId)
+  byId.get(metadataId)
 export const findDestinationEntryBySlug = (slug: string): DestinationCatalogEntry | undefined =>
-  BY_SLUG.get(slug)
+  bySlug.get(slug)

@@ -74,6 +74,22 @@ export const DROP_REASONS = {
       'The message\'s integrations object turns this destination off (its name set to false, or "All": false ' +
       'without naming it). Names are case-sensitive.',
   },
+  /** A destination filter dropped the message (or sampled it out). */
+  filtered_by_destination_filter: {
+    segmentReason: 'FILTERED_BY_DESTINATION_FILTER',
+    label: 'Filtered by destination filter',
+    description:
+      "One of the destination's filters dropped the message. Preview the filter against the message " +
+      'with the filter preview endpoint to see which condition matched.',
+  },
+  /** An Actions destination has no enabled mapping whose trigger matches the message. */
+  no_matching_mapping: {
+    segmentReason: 'NO_MATCHING_MAPPING',
+    label: 'No matching mapping',
+    description:
+      'No enabled mapping of this Actions destination has a trigger that matches the message. ' +
+      'Add or enable a mapping, or widen its trigger.',
+  },
   /** The destination does not accept this message type (for example an Alias for a Track-only tool). */
   unsupported_event_type: {
     segmentReason: 'UNSUPPORTED_EVENT_TYPE',

@@ -4,7 +4,7 @@
  * The runtime (queues, retries, isolation) is the same for every destination; only drivers differ.
  */
 import type { StoredMessage } from '../spec/index.ts'
-import type { DeliveryTarget } from './checks.ts'
+import type { DeliveryTarget, DropReason } from './checks.ts'
 import { applyEgress } from './egress.ts'
 import { sendHttp, type HttpRequest, type HttpResponse } from './http.ts'
 import { classifyError, classifyResponse, type AttemptOutcome } from './retry-policy.ts'
@@ -22,9 +22,14 @@ export interface Exchange {
   readonly outcome: AttemptOutcome
 }
 
+/** What happened to one message of a delivery: an attempt's outcome, or filtered before any send. */
+export type MessageOutcome = AttemptOutcome | { kind: 'filtered'; reason: DropReason; detail: string }
+
 export interface DeliveryResult {
-  /** The outcome for every message of the delivery. */
+  /** The outcome of the delivery as a whole (for every message, unless `outcomes` says otherwise). */
   readonly outcome: AttemptOutcome
+  /** One outcome per message, in order, when they differ (Actions mappings, batch answers). */
+  readonly outcomes?: readonly MessageOutcome[]
   readonly exchanges: readonly Exchange[]
 }
 

@@ -57,9 +57,11 @@ export {
   type DeliverContext,
   type DeliveryResult,
   type Exchange,
+  type MessageOutcome,
 } from './driver.ts'
 export {
-  DESTINATION_CATALOG,
+  destinationCatalog,
+  loadDestinationCatalog,
   destinationLogoPath,
   findDestinationEntry,
   findDestinationEntryBySlug,
@@ -83,3 +85,46 @@ export {
   type RestoreResult,
   type SecretSetting,
 } from './settings-secrets.ts'
+export {
+  actionsDriver,
+  loadDefinition,
+  loadedDefinitions,
+  worstOutcome,
+  type ActionsDriver,
+  type ActionsDriverOptions,
+  type MappingConfig,
+  type MappingResult,
+} from './actions/driver.ts'
+export { actionId, actionsCatalogEntry, type ActionsCatalogEntry } from './actions/entries.ts'
+export { classifyActionError, classifyMultistatus } from './actions/errors.ts'
+export type { DefinitionRecord, ActionRecord, PresetRecord } from './actions/catalog-record.ts'
+export {
+  ALL_MESSAGES,
+  FILTER_ACTION_ORDER,
+  FILTER_ACTION_TYPES,
+  MAX_FILTERS_PER_DESTINATION,
+  MAX_FILTER_CONDITION_BYTES,
+  MAX_FILTER_TITLE_LENGTH,
+  applyCompiledFilters,
+  applyFilters,
+  checkFilterCount,
+  compileFilters,
+  previewFilter,
+  sampleFraction,
+  validateFilter,
+  validateFilterActions,
+  validateFilterCondition,
+  type CompiledFilter,
+  type DestinationFilter,
+  type DestinationFilterInput,
+  type FilterAction,
+  type FilterActionType,
+  type FilterDefinition,
+  type FilterDropReason,
+  type FilterFieldError,
+  type FilterFields,
+  type FilterOutcome,
+  type FilterPreview,
+  type FilterRule,
+  type FilterValidation,
+} from './filters.ts'

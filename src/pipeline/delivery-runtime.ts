@@ -1,17 +1,21 @@
 import type { Logger } from 'pino'
 import {
   WEBHOOK_DESTINATION,
+  actionsDriver,
+  findDestinationEntry,
   webhookDriver,
   type DestinationDriver,
   type RetryPolicy,
 } from '../destinations/index.ts'
-import type { Destination } from '../store/index.ts'
+import type { Destination, Repositories } from '../store/index.ts'
 import type { WorkQueues } from '../stream/index.ts'
 import { DeliveryWorker, type DeliveryRecorder } from './delivery-worker.ts'
 import type { RoutingTable } from './routing.ts'
 
 export interface DeliveryRuntimeOptions {
   queues: WorkQueues
+  /** Where a destination's mappings are read and its refreshed OAuth tokens kept. */
+  store: Pick<Repositories, 'destinations' | 'destinationSubscriptions'>
   routing: RoutingTable
   recorder: DeliveryRecorder
   logger: Logger
@@ -24,15 +28,37 @@ export interface DeliveryRuntimeOptions {
 }
 
 /** Makes the driver for a destination instance, or says why it cannot be delivered. */
-export function driverFor(destination: Destination): DestinationDriver | string {
-  if (destination.metadataId === WEBHOOK_DESTINATION.metadataId) {
-    try {
+export async function driverFor(
+  destination: Destination,
+  store: DeliveryRuntimeOptions['store'],
+): Promise<DestinationDriver | string> {
+  try {
+    if (destination.metadataId === WEBHOOK_DESTINATION.metadataId) {
       return webhookDriver(destination.settings, destination.consentCategories)
-    } catch (error) {
-      return `its settings are invalid (${(error as Error).message})`
     }
+    const entry = findDestinationEntry(destination.metadataId)
+    if (entry?.definition === undefined) {
+      return `destination ${destination.metadataId} is not in this version's catalog`
+    }
+    const mappings = await store.destinationSubscriptions.list(destination.workspaceId, destination.id)
+    return actionsDriver({
+      record: entry.definition,
+      settings: destination.settings,
+      mappings: mappings.map((m) => ({
+        id: m.id,
+        name: m.name,
+        actionSlug: m.actionSlug,
+        trigger: m.trigger,
+        mapping: m.mapping,
+        enabled: m.enabled,
+      })),
+      consentCategories: destination.consentCategories,
+      onTokenRefresh: (oauth) =>
+        store.destinations.saveOAuthTokens(destination.workspaceId, destination.id, oauth),
+    })
+  } catch (error) {
+    return `its settings are invalid (${(error as Error).message})`
   }
-  return `destination ${destination.metadataId} has no driver in this version`
 }
 
 /**
@@ -92,7 +118,7 @@ export class DeliveryRuntime {
     if (this.#stopped) return
     for (const destination of destinations) {
       if (this.#workers.has(destination.id)) continue
-      const driver = driverFor(destination)
+      const driver = await driverFor(destination, this.options.store)
       if (typeof driver === 'string') {
         if (!this.#unsupported.has(`${destination.id}@${destination.updatedAt}`)) {
           this.#unsupported.add(`${destination.id}@${destination.updatedAt}`)

@@ -6,6 +6,7 @@ import {
   type DestinationDriver,
   type DropReason,
   type Exchange,
+  type MessageOutcome,
   type RetryPolicy,
 } from '../destinations/index.ts'
 import type { IngestEnvelope, StoredMessage } from '../spec/index.ts'
@@ -194,64 +195,79 @@ export class DeliveryWorker {
         now,
         ...(this.options.egressUrl !== undefined && { egressUrl: this.options.egressUrl }),
       }
-      const { outcome, exchanges } = await driver.deliver(messages, context)
+      const result = await driver.deliver(messages, context)
       if (this.#abort.signal.aborted) return // shutting down: not an attempt; the lease brings them back
-      // A batch is one attempt: the first item's history decides for all of it.
-      const first = sendable[0]!.item
-      const step = nextStep(outcome, {
-        attempt: first.attempts + 1,
-        firstAttemptAt: Math.min(...sendable.map((s) => s.item.enqueuedAt)),
-        now: now(),
-        random: this.options.random ?? Math.random,
-        ...(this.options.retryPolicy && { policy: this.options.retryPolicy }),
+      // Messages with the same outcome are settled together (a batch: all of them).
+      const groups = new Map<MessageOutcome, { item: QueueItem; envelope: IngestEnvelope }[]>()
+      sendable.forEach((s, i) => {
+        const outcome = result.outcomes?.[i] ?? result.outcome
+        const group = groups.get(outcome)
+        if (group) group.push(s)
+        else groups.set(outcome, [s])
       })
-      const envelopes = sendable.map((s) => s.envelope)
-      const attempt = first.attempts + 1
-      const ids = sendable.map((s) => s.item.id)
-      switch (step.action) {
-        case 'delivered': {
-          done.push(...ids)
-          const latencyMs = now() - Math.min(...messages.map((m) => Date.parse(m.receivedAt)))
-          this.#record(envelopes, attempt, { kind: 'delivered', code: step.code, latencyMs }, exchanges)
-          break
-        }
-        case 'drop':
-          done.push(...ids)
-          this.#record(
-            envelopes,
-            attempt,
-            { kind: 'dropped', code: step.code, detail: step.detail },
-            exchanges,
-          )
-          break
-        case 'retry':
-          await Promise.all(
-            ids.map((id) => queues.retry(this.#queue, id, step.delayMs, outcomeText(step.code, outcome))),
-          )
-          this.#record(
-            envelopes,
-            attempt,
-            {
-              kind: 'retrying',
-              code: step.code,
-              delayMs: step.delayMs,
-              detail: outcomeText(step.code, outcome),
-            },
-            exchanges,
-          )
-          break
-        case 'dead_letter':
-          await queues.park(this.#queue, ids, step.detail)
-          this.#record(
-            envelopes,
-            attempt,
-            { kind: 'dead_lettered', code: step.code, detail: step.detail },
-            exchanges,
-          )
-          break
+      for (const [outcome, members] of groups) {
+        await this.#settleGroup(outcome, members, result.exchanges, done)
       }
     }
     if (done.length > 0) this.#ack(done)
+  }
+
+  async #settleGroup(
+    outcome: MessageOutcome,
+    members: readonly { item: QueueItem; envelope: IngestEnvelope }[],
+    exchanges: readonly Exchange[],
+    done: number[],
+  ): Promise<void> {
+    const { queues } = this.options
+    const now = this.options.now ?? Date.now
+    const envelopes = members.map((s) => s.envelope)
+    const ids = members.map((s) => s.item.id)
+    // A group is one attempt: its first item's history decides for all of it.
+    const attempt = members[0]!.item.attempts + 1
+    if (outcome.kind === 'filtered') {
+      done.push(...ids)
+      this.#record(envelopes, attempt, outcome)
+      return
+    }
+    const step = nextStep(outcome, {
+      attempt,
+      firstAttemptAt: Math.min(...members.map((s) => s.item.enqueuedAt)),
+      now: now(),
+      random: this.options.random ?? Math.random,
+      ...(this.options.retryPolicy && { policy: this.options.retryPolicy }),
+    })
+    switch (step.action) {
+      case 'delivered': {
+        done.push(...ids)
+        const latencyMs = now() - Math.min(...envelopes.map((e) => Date.parse(e.message.receivedAt)))
+        this.#record(envelopes, attempt, { kind: 'delivered', code: step.code, latencyMs }, exchanges)
+        break
+      }
+      case 'drop':
+        done.push(...ids)
+        this.#record(envelopes, attempt, { kind: 'dropped', code: step.code, detail: step.detail }, exchanges)
+        break
+      case 'retry': {
+        const detail = outcomeText(step.code, outcome)
+        await Promise.all(ids.map((id) => queues.retry(this.#queue, id, step.delayMs, detail)))
+        this.#record(
+          envelopes,
+          attempt,
+          { kind: 'retrying', code: step.code, delayMs: step.delayMs, detail },
+          exchanges,
+        )
+        break
+      }
+      case 'dead_letter':
+        await queues.park(this.#queue, ids, step.detail)
+        this.#record(
+          envelopes,
+          attempt,
+          { kind: 'dead_lettered', code: step.code, detail: step.detail },
+          exchanges,
+        )
+        break
+    }
   }
 
   #record(

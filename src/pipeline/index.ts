@@ -39,3 +39,10 @@ export {
   type StoreDeliveryRecorderOptions,
 } from './store-delivery-recorder.ts'
 export { LATENCY_BOUNDS_MS, latencyBucket, latencyPercentile } from './latency.ts'
+export {
+  NO_MATCHING_SUBSCRIPTION,
+  runEventTest,
+  testMessage,
+  type EventTest,
+  type EventTestResult,
+} from './event-tester.ts'

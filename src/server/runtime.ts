@@ -22,7 +22,7 @@ import {
   StoreDeliveryRecorder,
   fanOutRecorder,
 } from '../pipeline/index.ts'
-import { retryPolicy } from '../destinations/index.ts'
+import { loadDestinationCatalog, retryPolicy } from '../destinations/index.ts'
 import { INGEST_CONSUMERS, INGEST_TOPIC } from '../spec/index.ts'
 import { openStream, parseNatsUrl, STREAM_DEFAULTS, type EventStream } from '../stream/index.ts'
 import { controlPages } from './control-pages.ts'
@@ -128,6 +128,8 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   }
 
   try {
+    // The catalog (Segment's Actions definitions) is built once per installed version, then read.
+    if (config.roles.includes('control') || config.roles.includes('worker')) await loadDestinationCatalog()
     if (config.roles.includes('ingest') || config.roles.includes('worker'))
       stream = await openEventStream(config, logger)
     if (stream) metrics.observeStream(stream)
@@ -173,6 +175,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
       processStage.start()
       delivery = new DeliveryRuntime({
         queues: stream!.queues,
+        store,
         routing,
         recorder: fanOutRecorder([metrics.delivery, deliveryRecorder], logger.child({ stage: 'deliver' })),
         logger: logger.child({ stage: 'deliver' }),

@@ -15,6 +15,16 @@ export {
   type SourcePatch,
 } from './repositories/sources.ts'
 export type { Destination, NewDestination, DestinationPatch } from './repositories/destinations.ts'
+export type {
+  DestinationSubscription,
+  NewDestinationSubscription,
+  DestinationSubscriptionPatch,
+} from './repositories/destination-subscriptions.ts'
+export type {
+  DestinationFilter,
+  NewDestinationFilter,
+  DestinationFilterPatch,
+} from './repositories/destination-filters.ts'
 export {
   warehouseNotFound,
   type Warehouse,

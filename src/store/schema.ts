@@ -70,6 +70,39 @@ export interface DestinationsTable {
   updated_at: Timestamp
 }
 
+export interface DestinationSubscriptionsTable {
+  id: string
+  workspace_id: string
+  destination_id: string
+  name: string
+  /** The action's key in its definition (`logEventV2`). */
+  action_slug: string
+  /** The trigger, in Segment's subscription syntax. */
+  trigger: string
+  /** JSON of the field mapping (mapping-kit directives). */
+  mapping: string
+  enabled: Bool
+  model_id: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface DestinationFiltersTable {
+  id: string
+  workspace_id: string
+  destination_id: string
+  source_id: string
+  title: string
+  description: string | null
+  /** The filter's FQL (`if` in the Public API). */
+  condition: string
+  /** JSON array of Segment's filter actions. */
+  actions: string
+  enabled: Bool
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface WarehousesTable {
   id: string
   workspace_id: string
@@ -321,6 +354,8 @@ export interface ControlPlaneDatabase {
   labels: LabelsTable
   source_labels: SourceLabelsTable
   destinations: DestinationsTable
+  destination_subscriptions: DestinationSubscriptionsTable
+  destination_filters: DestinationFiltersTable
   warehouses: WarehousesTable
   warehouse_sources: WarehouseSourcesTable
   api_tokens: ApiTokensTable

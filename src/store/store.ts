@@ -14,6 +14,8 @@ import { ArchiveRepository } from './repositories/archive.ts'
 import { AuditRepository } from './repositories/audit.ts'
 import type { RepositoryContext } from './repositories/context.ts'
 import { DestinationRepository } from './repositories/destinations.ts'
+import { DestinationFilterRepository } from './repositories/destination-filters.ts'
+import { DestinationSubscriptionRepository } from './repositories/destination-subscriptions.ts'
 import { LabelRepository } from './repositories/labels.ts'
 import { ConsumerPositionRepository } from './repositories/positions.ts'
 import { ReplayJobRepository } from './repositories/replay-jobs.ts'
@@ -35,6 +37,8 @@ export interface Repositories {
   readonly sources: SourceRepository
   readonly labels: LabelRepository
   readonly destinations: DestinationRepository
+  readonly destinationSubscriptions: DestinationSubscriptionRepository
+  readonly destinationFilters: DestinationFilterRepository
   readonly warehouses: WarehouseRepository
   readonly tokens: ApiTokenRepository
   readonly users: UserRepository
@@ -84,6 +88,8 @@ function bindRepositories(ctx: RepositoryContext): Repositories {
     sources: new SourceRepository(ctx),
     labels: new LabelRepository(ctx),
     destinations: new DestinationRepository(ctx),
+    destinationSubscriptions: new DestinationSubscriptionRepository(ctx),
+    destinationFilters: new DestinationFilterRepository(ctx),
     warehouses: new WarehouseRepository(ctx),
     tokens: new ApiTokenRepository(ctx),
     users: new UserRepository(ctx),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import {
-  DESTINATION_CATALOG,
+  destinationCatalog,
   findDestinationEntry,
   type DestinationMetadata,
 } from '../../destinations/index.ts'
@@ -28,12 +28,13 @@ export const destinationCatalogRoutes: FastifyPluginAsync = async (app) => {
     { config: { operation: 'getDestinationsCatalog', permission: 'catalog:read' } },
     async (request) => {
       const page = readPagination(request.query)
+      const catalog = destinationCatalog()
       return {
         data: {
-          destinationsCatalog: DESTINATION_CATALOG.slice(page.offset, page.offset + page.count).map((e) =>
-            destinationMetadataV1(e.metadata, request),
-          ),
-          pagination: paginationOutput(page, DESTINATION_CATALOG.length),
+          destinationsCatalog: catalog
+            .slice(page.offset, page.offset + page.count)
+            .map((e) => destinationMetadataV1(e.metadata, request)),
+          pagination: paginationOutput(page, catalog.length),
         },
       }
     },

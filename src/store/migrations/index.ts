@@ -7,6 +7,7 @@ import { usage } from './0002-usage.ts'
 import { archive } from './0003-archive.ts'
 import { delivery } from './0004-delivery.ts'
 import { destinationRouting } from './0005-destination-routing.ts'
+import { destinationActions } from './0006-destination-actions.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
@@ -16,6 +17,7 @@ function migrations(caps: StoreCapabilities): Record<string, Migration> {
     '0003-archive': archive(caps),
     '0004-delivery': delivery(caps),
     '0005-destination-routing': destinationRouting(),
+    '0006-destination-actions': destinationActions(caps),
   }
 }
 

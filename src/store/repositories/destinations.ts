@@ -1,7 +1,14 @@
 import { isForeignKeyViolation } from '../dialect.ts'
 import { newId } from '../ids.ts'
 import { fromBool, toBool, toIso, type DestinationsTable, type Row, type NewRow } from '../schema.ts'
-import { countRows, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import {
+  countRows,
+  inTransaction,
+  nowIso,
+  type Page,
+  type PageResult,
+  type RepositoryContext,
+} from './context.ts'
 import { sourceNotFound } from './sources.ts'
 
 /** A configured destination: one instance of a catalog destination, attached to one source. */
@@ -127,6 +134,30 @@ export class DestinationRepository {
       .where('id', '=', id)
       .execute()
     return this.get(workspaceId, id)
+  }
+
+  /**
+   * Keeps the OAuth tokens a destination refreshed while delivering (`settings.oauth`). Unlike
+   * `update`, it leaves `updated_at` alone: new tokens are not a configuration change, and the
+   * delivery runtime restarts a destination's worker when `updated_at` moves.
+   */
+  async saveOAuthTokens(workspaceId: string, id: string, oauth: Record<string, unknown>): Promise<void> {
+    await inTransaction(this.ctx, async (tx) => {
+      const row = await tx.db
+        .selectFrom('destinations')
+        .select('settings_encrypted')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (!row) return
+      const settings = JSON.parse(this.ctx.secrets.decrypt(row.settings_encrypted)) as Record<string, unknown>
+      await tx.db
+        .updateTable('destinations')
+        .set({ settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify({ ...settings, oauth })) })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .execute()
+    })
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {

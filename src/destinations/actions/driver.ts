@@ -1,0 +1,360 @@
+/**
+ * An Actions destination instance as the delivery runtime drives it. Its definition is loaded on
+ * first use (only the definitions in use are ever imported); each enabled mapping is a subscription
+ * run through actions-core (`onEvent`, or `onBatch` when the mapping turns batching on), so triggers,
+ * the mapping kit, payload validation, `perform`/`performBatch` and OAuth token refresh behave as in
+ * Segment. What comes back, or what is thrown, becomes an outcome per message (`errors.ts`).
+ *
+ * One message matching N mappings makes N requests; a message no enabled mapping matches is filtered
+ * with the reason "No matching mapping". When several mappings match, the message's outcome is the
+ * worst of theirs (retry, then drop, then delivered): a retry sends it to every mapping again.
+ */
+import { createRequire } from 'node:module'
+import { MESSAGE_TYPES, type StoredMessage } from '../../spec/index.ts'
+import type {
+  DeliverContext,
+  DeliveryResult,
+  DestinationDriver,
+  Exchange,
+  MessageOutcome,
+} from '../driver.ts'
+import type { AttemptOutcome } from '../retry-policy.ts'
+import type { DefinitionRecord } from './catalog-record.ts'
+import { classifyActionError, classifyMultistatus } from './errors.ts'
+import { CALL_HEADER, closeScope, installFetchBridge, openScope } from './fetch-bridge.ts'
+
+const require = createRequire(import.meta.url)
+
+/** A mapping (Segment's subscription) as the driver runs it. */
+export interface MappingConfig {
+  readonly id: string
+  readonly name: string
+  readonly actionSlug: string
+  /** The trigger, in Segment's subscription syntax. */
+  readonly trigger: string
+  readonly mapping: Readonly<Record<string, unknown>>
+  readonly enabled: boolean
+}
+
+export interface ActionsDriverOptions {
+  readonly record: DefinitionRecord
+  readonly settings: Readonly<Record<string, unknown>>
+  readonly mappings: readonly MappingConfig[]
+  readonly consentCategories?: readonly string[]
+  /** Called with the new tokens after an OAuth refresh, to keep them (`settings.oauth`). */
+  readonly onTokenRefresh?: (oauth: Record<string, unknown>) => void | Promise<void>
+}
+
+/** What one mapping did with one test event, for the event tester. */
+export interface MappingResult {
+  readonly mappingId: string
+  readonly mappingName: string
+  readonly outcome: AttemptOutcome
+  readonly exchanges: readonly Exchange[]
+}
+
+export interface ActionsDriver extends DestinationDriver {
+  /**
+   * Runs one message through every enabled mapping it matches (the event tester): no queue, no retry.
+   * `anyTrigger` runs it through every enabled mapping whatever their triggers (testing one mapping).
+   */
+  test(
+    message: StoredMessage,
+    context: DeliverContext,
+    options?: { anyTrigger?: boolean },
+  ): Promise<{ matched: MappingResult[] }>
+  /** The definition's `onDelete` for a user, when it has one (deletion requests). */
+  readonly deleteUser?: (
+    user: { userId?: string; anonymousId?: string },
+    context: DeliverContext,
+  ) => Promise<DeliveryResult>
+}
+
+type Loose = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Subscriptions {
+  parseFql(trigger: string): Loose & { error?: Error }
+  validate(parsed: Loose, event: unknown): boolean
+}
+
+const definitions = new Map<string, Loose>()
+
+/** The definition of a record, imported on first use. */
+export function loadDefinition(record: DefinitionRecord): Loose {
+  let definition = definitions.get(record.metadataId)
+  if (!definition) {
+    const module = require(`@segment/action-destinations/dist/destinations/${record.directory}`) as Loose
+    definition = (module.default ?? module) as Loose
+    definitions.set(record.metadataId, definition)
+  }
+  return definition
+}
+
+/** How many definitions this process has imported (the bench reports memory against it). */
+export const loadedDefinitions = (): number => definitions.size
+
+/** A no-op stats client: definitions may count things; Switchyard's metrics come from the runtime. */
+const STATS_CLIENT = new Proxy({}, { get: () => () => undefined })
+
+interface CompiledMapping extends MappingConfig {
+  readonly parsed: Loose | undefined
+  readonly batching: boolean
+  readonly batchSize: number
+}
+
+/** A destination object whose requests are tagged with the call it is lent to. */
+interface Lent {
+  scope: string | undefined
+  readonly destination: Loose
+}
+
+const MAX_BATCH = 1000
+
+/** A trigger every message matches (to test a mapping whatever its own trigger). */
+const MATCH_ALL = ['track', 'identify', 'page', 'screen', 'group', 'alias']
+  .map((t) => `type = "${t}"`)
+  .join(' or ')
+
+function compileMappings(record: DefinitionRecord, mappings: readonly MappingConfig[]): CompiledMapping[] {
+  const { parseFql } = require('@segment/destination-subscriptions') as Subscriptions
+  return mappings
+    .filter((m) => m.enabled && record.actions[m.actionSlug] !== undefined)
+    .map((m) => {
+      const parsed = parseFql(m.trigger)
+      const action = record.actions[m.actionSlug]!
+      const batching = action.batch && m.mapping['enable_batching'] === true
+      const size = Number(m.mapping['batch_size'] ?? action.fields['batch_size']?.default ?? 100)
+      return {
+        ...m,
+        // A trigger that does not parse matches nothing (Segment's rule).
+        parsed: parsed.error ? undefined : parsed,
+        batching,
+        batchSize: batching && Number.isInteger(size) && size > 0 ? Math.min(size, MAX_BATCH) : 1,
+      }
+    })
+}
+
+const RANK: Record<AttemptOutcome['kind'], number> = { delivered: 0, drop: 1, retry: 2 }
+
+/** The worst of the outcomes of the mappings a message matched. */
+export function worstOutcome(outcomes: readonly AttemptOutcome[]): AttemptOutcome {
+  return outcomes.reduce((worst, o) => (RANK[o.kind] > RANK[worst.kind] ? o : worst))
+}
+
+const NO_MATCH = {
+  kind: 'filtered',
+  reason: 'no_matching_mapping',
+  detail: 'No enabled mapping of this destination matches the message',
+} as const satisfies MessageOutcome
+
+export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
+  installFetchBridge()
+  const { record } = options
+  const definition = loadDefinition(record)
+  const { Destination } = require('@segment/actions-core') as { Destination: new (d: Loose) => Loose }
+  const { validate } = require('@segment/destination-subscriptions') as Subscriptions
+  const mappings = compileMappings(record, options.mappings)
+  let settings: Record<string, unknown> = { ...options.settings }
+
+  /** The values of the secret settings and OAuth tokens, masked in captured requests. */
+  const secretValues = (): string[] => {
+    const oauth = (settings['oauth'] ?? {}) as Record<string, unknown>
+    return [
+      ...Object.entries(record.settingsSchema.properties)
+        .filter(([, p]) => p['format'] === 'password')
+        .map(([name]) => settings[name]),
+      oauth['access_token'],
+      oauth['refresh_token'],
+    ].filter((v): v is string => typeof v === 'string')
+  }
+
+  // Destination objects are lent to one call at a time, so that `extendRequest` knows whose requests
+  // (the call's own and any OAuth refresh inside it) it is tagging. A handful serve any concurrency.
+  const idle: Lent[] = []
+  const lend = (): Lent => {
+    const reused = idle.pop()
+    if (reused) return reused
+    const lent: Lent = { scope: undefined, destination: undefined as unknown as Loose }
+    const extend = definition.extendRequest as ((data: unknown) => Loose) | undefined
+    ;(lent as { destination: Loose }).destination = new Destination({
+      ...definition,
+      extendRequest: (data: unknown) => {
+        const base = extend?.(data) ?? {}
+        return lent.scope === undefined
+          ? base
+          : { ...base, headers: { ...(base.headers as object | undefined), [CALL_HEADER]: lent.scope } }
+      },
+    })
+    return lent
+  }
+
+  /** Runs `fn` with a destination object whose requests are captured into `exchanges`. */
+  async function withCall<T>(
+    context: DeliverContext,
+    fn: (destination: Loose, exchanges: Exchange[]) => Promise<T>,
+  ): Promise<T> {
+    const exchanges: Exchange[] = []
+    const lent = lend()
+    lent.scope = openScope({
+      exchanges,
+      now: context.now,
+      redact: secretValues(),
+      ...(context.egressUrl !== undefined && { egressUrl: context.egressUrl }),
+    })
+    try {
+      return await fn(lent.destination, exchanges)
+    } finally {
+      closeScope(lent.scope)
+      lent.scope = undefined
+      idle.push(lent)
+    }
+  }
+
+  const runOptions = (context: DeliverContext) => ({
+    statsContext: { statsClient: STATS_CLIENT, tags: [] as string[] },
+    ...(context.signal && { signal: context.signal }),
+    onTokenRefresh: async (tokens: Record<string, unknown>) => {
+      const oauth = { ...(settings['oauth'] as object | undefined), ...tokens }
+      settings = { ...settings, oauth }
+      await options.onTokenRefresh?.(oauth)
+    },
+  })
+
+  const subscriptionOf = (m: CompiledMapping, trigger = m.trigger) => ({
+    ...settings,
+    subscriptions: [{ partnerAction: m.actionSlug, subscribe: trigger, mapping: m.mapping }],
+  })
+
+  const lastStatus = (exchanges: readonly Exchange[]): number => exchanges.at(-1)?.response?.status ?? 200
+
+  /** One message through one mapping (whatever its trigger, with `anyTrigger`). */
+  async function runOne(
+    m: CompiledMapping,
+    message: StoredMessage,
+    context: DeliverContext,
+    anyTrigger = false,
+  ) {
+    return withCall(context, async (destination, exchanges) => {
+      let outcome: AttemptOutcome
+      try {
+        const results = (await destination.onEvent(
+          message,
+          subscriptionOf(m, anyTrigger ? MATCH_ALL : m.trigger),
+          runOptions(context),
+        )) as Loose[]
+        const status = lastStatus(exchanges)
+        // actions-core answers a subscription it did not run with an `output` instead of throwing.
+        const executed = results.some((r) => r?.output === 'Action Executed')
+        outcome = executed
+          ? { kind: 'delivered', code: String(status), status }
+          : {
+              kind: 'drop',
+              code: 'NOT_SUBSCRIBED',
+              detail: String(results[0]?.output ?? 'the action did not run'),
+            }
+      } catch (error) {
+        outcome = classifyActionError(error, context.now())
+      }
+      return { outcome, exchanges }
+    })
+  }
+
+  /** Messages through one batching mapping: one `performBatch`, an outcome per message. */
+  async function runBatch(m: CompiledMapping, messages: readonly StoredMessage[], context: DeliverContext) {
+    return withCall(context, async (destination, exchanges) => {
+      try {
+        const results = (await destination.onBatch(
+          messages,
+          subscriptionOf(m),
+          runOptions(context),
+        )) as Loose[]
+        const multistatus = (results.find((r) => Array.isArray(r?.multistatus))?.multistatus ?? []) as Loose[]
+        return { outcomes: messages.map((_, i) => classifyMultistatus(multistatus[i])), exchanges }
+      } catch (error) {
+        const outcome = classifyActionError(error, context.now())
+        return { outcomes: messages.map(() => outcome), exchanges }
+      }
+    })
+  }
+
+  const matches = (m: CompiledMapping, message: StoredMessage) =>
+    m.parsed !== undefined && validate(m.parsed, message)
+
+  async function deliver(
+    messages: readonly StoredMessage[],
+    context: DeliverContext,
+  ): Promise<DeliveryResult> {
+    const perMessage: AttemptOutcome[][] = messages.map(() => [])
+    const exchanges: Exchange[] = []
+    await Promise.all(
+      mappings.map(async (m) => {
+        const matched = messages.flatMap((message, i) => (matches(m, message) ? [i] : []))
+        if (matched.length === 0) return
+        if (m.batching) {
+          for (let start = 0; start < matched.length; start += m.batchSize) {
+            const chunk = matched.slice(start, start + m.batchSize)
+            const result = await runBatch(
+              m,
+              chunk.map((i) => messages[i]!),
+              context,
+            )
+            exchanges.push(...result.exchanges)
+            chunk.forEach((i, k) => perMessage[i]!.push(result.outcomes[k]!))
+          }
+          return
+        }
+        await Promise.all(
+          matched.map(async (i) => {
+            const result = await runOne(m, messages[i]!, context)
+            exchanges.push(...result.exchanges)
+            perMessage[i]!.push(result.outcome)
+          }),
+        )
+      }),
+    )
+    const outcomes: MessageOutcome[] = perMessage.map((o) => (o.length === 0 ? NO_MATCH : worstOutcome(o)))
+    const sent = outcomes.filter((o): o is AttemptOutcome => o.kind !== 'filtered')
+    return {
+      outcome:
+        sent.length > 0
+          ? worstOutcome(sent)
+          : { kind: 'drop', code: 'NO_MATCHING_MAPPING', detail: NO_MATCH.detail },
+      outcomes,
+      exchanges,
+    }
+  }
+
+  const driver: ActionsDriver = {
+    target: {
+      name: record.name,
+      supportedTypes: MESSAGE_TYPES,
+      consentCategories: options.consentCategories ?? [],
+    },
+    batchSize: Math.max(1, ...mappings.map((m) => m.batchSize)),
+    deliver,
+    async test(message, context, testOptions = {}) {
+      const matched: MappingResult[] = []
+      for (const m of mappings) {
+        if (!testOptions.anyTrigger && !matches(m, message)) continue
+        const result = await runOne(m, message, context, testOptions.anyTrigger)
+        matched.push({ mappingId: m.id, mappingName: m.name, ...result })
+      }
+      return { matched }
+    },
+    ...(record.hasOnDelete && {
+      deleteUser: (user: { userId?: string; anonymousId?: string }, context: DeliverContext) =>
+        withCall(context, async (destination, exchanges) => {
+          let outcome: AttemptOutcome
+          try {
+            await destination.onDelete(user, settings, runOptions(context))
+            const status = lastStatus(exchanges)
+            outcome = { kind: 'delivered', code: String(status), status }
+          } catch (error) {
+            outcome = classifyActionError(error, context.now())
+          }
+          return { outcome, exchanges }
+        }),
+    }),
+  }
+  return driver
+}

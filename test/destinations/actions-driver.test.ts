@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import {
+  actionsDriver,
+  findDestinationEntry,
+  loadDestinationCatalog,
+  type DefinitionRecord,
+  type MappingConfig,
+} from '../../src/destinations/index.ts'
+import type { StoredMessage } from '../../src/spec/index.ts'
+import { startSink, type Sink } from '../support/sink.ts'
+
+const AMPLITUDE = '5f7dd6d21ad74f3842b1fc47'
+const WEBHOOK_ACTIONS = '614a3c7d791c91c41bae7599'
+
+const order = (fields: Record<string, unknown> = {}): StoredMessage =>
+  ({
+    type: 'track',
+    event: 'Order Completed',
+    userId: 'user-0001',
+    anonymousId: 'anon-0001',
+    messageId: 'm-1',
+    receivedAt: '2026-01-01T00:00:01.000Z',
+    timestamp: '2026-01-01T00:00:00.000Z',
+    context: { ip: '1.2.3.4', library: { name: 'analytics.js', version: '1' } },
+    properties: { total: 150, revenue: 150, currency: 'USD', order_id: 'o1' },
+    ...fields,
+  }) as StoredMessage
+
+const record = (id: string): DefinitionRecord => findDestinationEntry(id)!.definition!
+
+const mapping = (
+  fields: Partial<MappingConfig> & Pick<MappingConfig, 'actionSlug' | 'mapping'>,
+): MappingConfig => ({
+  id: fields.actionSlug,
+  name: fields.actionSlug,
+  trigger: 'type = "track"',
+  enabled: true,
+  ...fields,
+})
+
+describe('Actions driver: definitions run by actions-core, requests through sandbox egress', () => {
+  let sink: Sink
+  before(async () => {
+    await loadDestinationCatalog()
+    sink = await startSink()
+  })
+  after(async () => sink?.close())
+
+  const context = () => ({ now: Date.now, egressUrl: `${sink.url}/egress` })
+
+  test("Amplitude's presets: the real request goes to the egress URL, naming the original", async () => {
+    const amplitude = record(AMPLITUDE)
+    const preset = amplitude.presets.find((p) => p.partnerAction === 'logPurchase')!
+    const driver = actionsDriver({
+      record: amplitude,
+      settings: { apiKey: 'AMP_KEY', secretKey: 'AMP_SECRET', endpoint: 'north_america' },
+      mappings: [
+        mapping({ actionSlug: preset.partnerAction, trigger: preset.subscribe, mapping: preset.mapping }),
+      ],
+    })
+    sink.requests.length = 0
+    const result = await driver.deliver([order()], context())
+    assert.equal(result.outcome.kind, 'delivered')
+    const [request] = sink.requests
+    assert.equal(request!.path, '/egress/2/httpapi')
+    assert.equal(request!.headers['x-switchyard-original-url'], 'https://api2.amplitude.com/2/httpapi')
+    assert.equal(request!.headers['x-switchyard-call'], undefined, 'the call tag never leaves the process')
+    const body = JSON.parse(request!.body) as { api_key: string; events: Record<string, unknown>[] }
+    assert.equal(body.api_key, 'AMP_KEY')
+    assert.equal(body.events[0]!['event_type'], 'Order Completed')
+    assert.equal(body.events[0]!['user_id'], 'user-0001')
+    assert.equal(body.events[0]!['revenue'], 150)
+    assert.equal(result.exchanges.length, 1)
+    assert.equal(result.exchanges[0]!.request.url, `${sink.url}/egress/2/httpapi`)
+  })
+
+  test('no enabled mapping matches: filtered as "No matching mapping", nothing sent', async () => {
+    const driver = actionsDriver({
+      record: record(WEBHOOK_ACTIONS),
+      settings: {},
+      mappings: [
+        mapping({ actionSlug: 'send', trigger: 'type = "identify"', mapping: { url: `${sink.url}/hook` } }),
+        mapping({ actionSlug: 'send', enabled: false, mapping: { url: `${sink.url}/hook` } }),
+      ],
+    })
+    sink.requests.length = 0
+    const result = await driver.deliver([order()], context())
+    assert.deepEqual(result.outcomes?.[0], {
+      kind: 'filtered',
+      reason: 'no_matching_mapping',
+      detail: 'No enabled mapping of this destination matches the message',
+    })
+    assert.equal(sink.requests.length, 0)
+  })
+
+  test('one event matching N mappings makes N requests; the worst outcome counts', async () => {
+    const driver = actionsDriver({
+      record: record(WEBHOOK_ACTIONS),
+      settings: {},
+      mappings: [
+        mapping({
+          id: 'a',
+          actionSlug: 'send',
+          mapping: { url: 'https://a.example.com/x', method: 'POST', data: { '@path': '$.properties' } },
+        }),
+        mapping({
+          id: 'b',
+          actionSlug: 'send',
+          mapping: { url: 'https://b.example.com/y', method: 'POST', data: { '@path': '$.context' } },
+        }),
+      ],
+    })
+    sink.requests.length = 0
+    sink.answerWith((r) => ({ status: r.path.endsWith('/y') ? 503 : 200 }))
+    const result = await driver.deliver([order()], context())
+    sink.answerWith({ status: 200 })
+    assert.equal(sink.requests.length, 2)
+    assert.deepEqual(sink.requests.map((r) => r.headers['x-switchyard-original-url']).sort(), [
+      'https://a.example.com/x',
+      'https://b.example.com/y',
+    ])
+    assert.equal(result.outcomes?.[0]?.kind, 'retry')
+  })
+
+  test("the actions' errors map onto the retry rules", async () => {
+    const webhook = (status: number) => {
+      sink.answerWith({ status })
+      return actionsDriver({
+        record: record(WEBHOOK_ACTIONS),
+        settings: {},
+        mappings: [
+          mapping({ actionSlug: 'send', mapping: { url: 'https://hooks.example.com/in', method: 'POST' } }),
+        ],
+      }).deliver([order()], context())
+    }
+    const cases: [number, string, string][] = [
+      [200, 'delivered', '200'],
+      [429, 'retry', '429'],
+      [500, 'retry', '500'],
+      [400, 'drop', '400'],
+      [401, 'drop', '401'],
+    ]
+    for (const [status, kind, code] of cases) {
+      const { outcome } = await webhook(status)
+      assert.equal(outcome.kind, kind, `status ${status}`)
+      assert.equal(outcome.code, code, `status ${status}`)
+    }
+    sink.answerWith({ status: 200 })
+    // A mapping without the action's required field fails payload validation: dropped, with the reason.
+    const invalid = await actionsDriver({
+      record: record(WEBHOOK_ACTIONS),
+      settings: {},
+      mappings: [mapping({ actionSlug: 'send', mapping: { method: 'POST', data: { '@path': '$.event' } } })],
+    }).deliver([order()], context())
+    assert.equal(invalid.outcome.kind, 'drop')
+    assert.equal(invalid.outcome.code, 'PAYLOAD_VALIDATION_FAILED')
+    assert.match((invalid.outcome as { detail: string }).detail, /url/)
+  })
+
+  test('a batching mapping sends one request for the batch and gives an outcome per message', async () => {
+    const driver = actionsDriver({
+      record: record(WEBHOOK_ACTIONS),
+      settings: {},
+      mappings: [
+        mapping({
+          actionSlug: 'send',
+          mapping: {
+            url: 'https://hooks.example.com/batch',
+            method: 'POST',
+            data: { '@path': '$.properties' },
+            enable_batching: true,
+            batch_size: 10,
+          },
+        }),
+      ],
+    })
+    assert.equal(driver.batchSize, 10)
+    sink.requests.length = 0
+    const messages = [order({ messageId: 'm-1' }), order({ messageId: 'm-2', properties: { n: 2 } })]
+    const result = await driver.deliver(messages, context())
+    assert.equal(sink.requests.length, 1)
+    assert.deepEqual(JSON.parse(sink.requests[0]!.body), [order().properties, { n: 2 }])
+    assert.deepEqual(
+      result.outcomes?.map((o) => o.kind),
+      ['delivered', 'delivered'],
+    )
+  })
+})
