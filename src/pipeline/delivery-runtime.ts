@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import {
   WEBHOOK_DESTINATION,
   actionsDriver,
+  compileFilters,
   findDestinationEntry,
   webhookDriver,
   type DestinationDriver,
@@ -15,7 +16,7 @@ import type { RoutingTable } from './routing.ts'
 export interface DeliveryRuntimeOptions {
   queues: WorkQueues
   /** Where a destination's mappings are read and its refreshed OAuth tokens kept. */
-  store: Pick<Repositories, 'destinations' | 'destinationSubscriptions'>
+  store: Pick<Repositories, 'destinations' | 'destinationSubscriptions' | 'destinationFilters'>
   routing: RoutingTable
   recorder: DeliveryRecorder
   logger: Logger
@@ -30,7 +31,7 @@ export interface DeliveryRuntimeOptions {
 /** Makes the driver for a destination instance, or says why it cannot be delivered. */
 export async function driverFor(
   destination: Destination,
-  store: DeliveryRuntimeOptions['store'],
+  store: Pick<Repositories, 'destinations' | 'destinationSubscriptions'>,
 ): Promise<DestinationDriver | string> {
   try {
     if (destination.metadataId === WEBHOOK_DESTINATION.metadataId) {
@@ -129,9 +130,26 @@ export class DeliveryRuntime {
         }
         continue
       }
+      let filters
+      try {
+        const stored = await this.options.store.destinationFilters.list(
+          destination.workspaceId,
+          destination.id,
+        )
+        filters = compileFilters(
+          stored.map((f) => ({ id: f.id, if: f.condition, actions: f.actions, enabled: f.enabled })),
+        )
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, destinationId: destination.id },
+          'could not read filters; retrying',
+        )
+        continue
+      }
       const worker = new DeliveryWorker({
         destinationId: destination.id,
         driver,
+        filters,
         queues: this.options.queues,
         recorder: this.options.recorder,
         logger: this.options.logger,

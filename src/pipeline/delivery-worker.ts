@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import {
+  applyCompiledFilters,
   checkMessage,
+  type CompiledFilter,
   nextStep,
   type AttemptOutcome,
   type DestinationDriver,
@@ -49,6 +51,8 @@ export interface DeliveryWorkerOptions {
   leaseMs?: number
   retryPolicy?: Readonly<RetryPolicy>
   egressUrl?: string
+  /** The destination's enabled filters, applied after the checks and before the driver. */
+  filters?: readonly CompiledFilter[]
   now?: () => number
   random?: () => number
 }
@@ -177,16 +181,21 @@ export class DeliveryWorker {
         continue
       }
       const check = checkMessage(envelope.message, driver.target)
-      if (check.send) {
-        sendable.push({ item, envelope })
+      if (!check.send) {
+        done.push(item.id)
+        this.#record([envelope], item.attempts + 1, {
+          kind: 'filtered',
+          reason: check.reason,
+          detail: check.detail,
+        })
         continue
       }
-      done.push(item.id)
-      this.#record([envelope], item.attempts + 1, {
-        kind: 'filtered',
-        reason: check.reason,
-        detail: check.detail,
-      })
+      const filtered = this.#filter(envelope, item.attempts + 1)
+      if (filtered === undefined) {
+        done.push(item.id)
+        continue
+      }
+      sendable.push({ item, envelope: filtered })
     }
     if (sendable.length > 0) {
       const messages = sendable.map((s) => s.envelope.message)
@@ -210,6 +219,23 @@ export class DeliveryWorker {
       }
     }
     if (done.length > 0) this.#ack(done)
+  }
+
+  /**
+   * The destination's filters (Segment's order: after the event-type check, before the mappings).
+   * Returns the envelope with the message as filtered, or undefined when a filter dropped it.
+   */
+  #filter(envelope: IngestEnvelope, attempt: number): IngestEnvelope | undefined {
+    const filters = this.options.filters
+    if (filters === undefined || filters.length === 0) return envelope
+    const outcome = applyCompiledFilters(envelope.message as unknown as Record<string, unknown>, filters)
+    if (!outcome.drop) return { ...envelope, message: outcome.message as unknown as StoredMessage }
+    this.#record([envelope], attempt, {
+      kind: 'filtered',
+      reason: 'filtered_by_destination_filter',
+      detail: `filter ${outcome.filterId}: ${outcome.detail}`,
+    })
+    return undefined
   }
 
   async #settleGroup(

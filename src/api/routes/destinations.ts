@@ -18,6 +18,7 @@ import type { ApiContext } from '../context.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
 import { checkName } from '../rules.ts'
 import { destinationMetadataV1 } from './destination-catalog.ts'
+import { createPresetMappings } from './destination-subscriptions.ts'
 
 /** Destination instances a source may have (Segment's limit for cloud-mode instances). */
 export const MAX_DESTINATIONS_PER_SOURCE = 25
@@ -259,6 +260,8 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
           before: null,
           after: auditView(created),
         })
+        // Actions types: their presets as disabled mappings, as Segment's Quick Setup makes them.
+        await createPresetMappings(tx, request.principal, created, entry)
         return created
       })
       return reply.code(201).send({ data: { destination: destinationV1(destination, request) } })

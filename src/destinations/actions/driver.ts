@@ -11,13 +11,15 @@
  */
 import { createRequire } from 'node:module'
 import { MESSAGE_TYPES, type StoredMessage } from '../../spec/index.ts'
-import type {
-  DeliverContext,
-  DeliveryResult,
-  DestinationDriver,
-  Exchange,
-  MessageOutcome,
+import {
+  exchange,
+  type DeliverContext,
+  type DeliveryResult,
+  type DestinationDriver,
+  type Exchange,
+  type MessageOutcome,
 } from '../driver.ts'
+import type { HttpRequest } from '../http.ts'
 import type { AttemptOutcome } from '../retry-policy.ts'
 import type { DefinitionRecord } from './catalog-record.ts'
 import { classifyActionError, classifyMultistatus } from './errors.ts'
@@ -109,6 +111,28 @@ interface Lent {
 }
 
 const MAX_BATCH = 1000
+
+/**
+ * Definitions whose actions make no request: they hand back Tracking API calls (`{ batch }`) for
+ * Segment's platform to send. Switchyard sends them itself, to Segment's collector (or, through
+ * sandbox egress, wherever the instance points, such as another Switchyard's ingest port).
+ */
+const TRACKING_API_FORWARDS: Record<
+  string,
+  (settings: Record<string, unknown>, batch: unknown[]) => HttpRequest
+> = {
+  'actions-segment': (settings, batch) => ({
+    method: 'POST',
+    url: 'https://api.segment.io/v1/batch',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'Segment (Actions)',
+      authorization: `Basic ${Buffer.from(`${String(settings['source_write_key'] ?? '')}:`).toString('base64')}`,
+    },
+    body: JSON.stringify({ batch }),
+  }),
+}
+const FORWARD_TIMEOUT_MS = 10_000
 
 /** A trigger every message matches (to test a mapping whatever its own trigger). */
 const MATCH_ALL = ['track', 'identify', 'page', 'screen', 'group', 'alias']
@@ -214,7 +238,13 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
     statsContext: { statsClient: STATS_CLIENT, tags: [] as string[] },
     ...(context.signal && { signal: context.signal }),
     onTokenRefresh: async (tokens: Record<string, unknown>) => {
-      const oauth = { ...(settings['oauth'] as object | undefined), ...tokens }
+      // actions-core hands over `{ accessToken, refreshToken? }`, but reads the tokens back from the
+      // `oauth` setting as `access_token` / `refresh_token` (its `getOAuth2Data`): keep them there.
+      const oauth = {
+        ...(settings['oauth'] as object | undefined),
+        access_token: tokens['accessToken'],
+        ...(tokens['refreshToken'] !== undefined && { refresh_token: tokens['refreshToken'] }),
+      }
       settings = { ...settings, oauth }
       await options.onTokenRefresh?.(oauth)
     },
@@ -242,16 +272,21 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
           subscriptionOf(m, anyTrigger ? MATCH_ALL : m.trigger),
           runOptions(context),
         )) as Loose[]
-        const status = lastStatus(exchanges)
         // actions-core answers a subscription it did not run with an `output` instead of throwing.
-        const executed = results.some((r) => r?.output === 'Action Executed')
-        outcome = executed
-          ? { kind: 'delivered', code: String(status), status }
-          : {
-              kind: 'drop',
-              code: 'NOT_SUBSCRIBED',
-              detail: String(results[0]?.output ?? 'the action did not run'),
-            }
+        const executed = results.find((r) => r?.output === 'Action Executed')
+        const forward = TRACKING_API_FORWARDS[record.slug]
+        if (!executed) {
+          const detail = String(results[0]?.output ?? 'the action did not run')
+          outcome = { kind: 'drop', code: 'NOT_SUBSCRIBED', detail }
+        } else if (forward && Array.isArray(executed.data?.batch)) {
+          const request = forward(settings, executed.data.batch as unknown[])
+          const sent = await exchange(request, context, FORWARD_TIMEOUT_MS)
+          exchanges.push(sent)
+          outcome = sent.outcome
+        } else {
+          const status = lastStatus(exchanges)
+          outcome = { kind: 'delivered', code: String(status), status }
+        }
       } catch (error) {
         outcome = classifyActionError(error, context.now())
       }
