@@ -13,6 +13,9 @@ import { deadLetterRoutes } from './routes/dead-letters.ts'
 import { deliveryOverviewRoutes } from './routes/delivery-overview.ts'
 import { destinationCatalogRoutes } from './routes/destination-catalog.ts'
 import { destinationRoutes } from './routes/destinations.ts'
+import { eventTesterRoutes } from './routes/event-tester.ts'
+import { destinationSubscriptionRoutes } from './routes/destination-subscriptions.ts'
+import { destinationFilterRoutes } from './routes/destination-filters.ts'
 import { lineageRoutes } from './routes/lineage.ts'
 import { debuggerRoutes } from './routes/debugger.ts'
 import { echoRoutes } from './routes/echo.ts'
@@ -82,6 +85,9 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(replayRoutes, context)
   await app.register(destinationCatalogRoutes)
   await app.register(destinationRoutes, context)
+  await app.register(destinationSubscriptionRoutes, context)
+  await app.register(destinationFilterRoutes, context)
+  await app.register(eventTesterRoutes, context)
   await app.register(deliveryOverviewRoutes, context)
   await app.register(deadLetterRoutes, context)
   await app.register(lineageRoutes, context)

@@ -266,3 +266,35 @@ describe("destinations and Delivery Overview through Segment's SDK", () => {
     assert.equal(badGroup.body.errors[0].field, 'groupBy')
   })
 })
+
+describe('destination instances per source', () => {
+  let sy: TestSwitchyard
+  before(async () => (sy = await startTestSwitchyard()))
+  after(async () => sy?.stop())
+
+  test('a source holds up to 25 instances of one destination; other destinations still fit', async () => {
+    const sourceId = (await sy.createSource('many')).id
+    const create = (metadataId: string, settings: Record<string, unknown>) =>
+      sy.api('/destinations', { method: 'POST', body: { sourceId, metadataId, settings } })
+    const hooks = { hooks: [{ hook: 'https://hooks.example.com/in' }] }
+    for (let i = 0; i < 25; i++) assert.equal((await create(WEBHOOKS, hooks)).status, 201)
+    const refused = await create(WEBHOOKS, hooks)
+    assert.equal(refused.status, 400)
+    assert.equal(refused.body.errors[0].field, 'sourceId')
+    assert.match(refused.body.errors[0].message, /at most 25 instances of one destination/)
+    const slack = await create('5f7dd8e302173ff732db5cc4', {})
+    assert.equal(slack.status, 201, JSON.stringify(slack.body))
+  })
+
+  test('Actions settings are checked by the definition, each error naming its setting', async () => {
+    const sourceId = (await sy.createSource('checked')).id
+    const r = await sy.api('/destinations', {
+      method: 'POST',
+      body: { sourceId, metadataId: '5f7dd6d21ad74f3842b1fc47', settings: { apiKey: 'k', endpoint: 'mars' } },
+    })
+    assert.equal(r.status, 400)
+    const fields = r.body.errors[0].data.errors.map((e: { field: string }) => e.field).sort()
+    assert.deepEqual(fields, ['settings.endpoint', 'settings.secretKey'])
+    assert.match(r.body.errors[0].message, /secretKey/)
+  })
+})

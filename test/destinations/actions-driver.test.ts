@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 import {
   actionsDriver,
   findDestinationEntry,
+  loadedDefinitions,
   loadDestinationCatalog,
   type DefinitionRecord,
   type MappingConfig,
@@ -185,5 +187,36 @@ describe('Actions driver: definitions run by actions-core, requests through sand
       result.outcomes?.map((o) => o.kind),
       ['delivered', 'delivered'],
     )
+  })
+
+  test("onDelete: a deletion request runs the definition's own (Amplitude's user deletion API)", async () => {
+    const driver = actionsDriver({
+      record: record(AMPLITUDE),
+      settings: { apiKey: 'AMP_KEY', secretKey: 'AMP_SECRET', endpoint: 'north_america' },
+      mappings: [],
+    })
+    assert.ok(driver.deleteUser, 'Amplitude defines onDelete')
+    sink.requests.length = 0
+    const result = await driver.deleteUser({ userId: 'user-0001' }, context())
+    assert.equal(result.outcome.kind, 'delivered')
+    const [request] = sink.requests
+    assert.equal(request!.headers['x-switchyard-original-url'], 'https://amplitude.com/api/2/deletions/users')
+    assert.equal(
+      request!.headers.authorization,
+      `Basic ${Buffer.from('AMP_KEY:AMP_SECRET').toString('base64')}`,
+    )
+    assert.deepEqual(JSON.parse(request!.body), { user_ids: ['user-0001'], requester: 'segment' })
+    assert.equal(
+      actionsDriver({ record: record(WEBHOOK_ACTIONS), settings: {}, mappings: [] }).deleteUser,
+      undefined,
+      'Webhook (Actions) has no onDelete',
+    )
+  })
+
+  test('definitions load lazily: only those in use are imported, never the whole package', () => {
+    assert.equal(loadedDefinitions(), 2, 'Amplitude and Webhook (Actions)')
+    const loaded = Object.keys(createRequire(import.meta.url).cache)
+    assert.ok(!loaded.some((path) => path.endsWith('/action-destinations/dist/destinations/index.js')))
+    assert.ok(!loaded.some((path) => path.includes('/action-destinations/dist/destinations/mixpanel/')))
   })
 })

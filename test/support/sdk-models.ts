@@ -46,8 +46,8 @@ function declaredAttributes(model: string): Map<string, { required: boolean; nul
 
 /** Returns the list of mismatches (empty when `value` conforms to `type`). */
 export function conformance(value: unknown, type: string, path = '$'): string[] {
-  if (type === 'any' || type.startsWith('{ [key: string]')) {
-    return type.startsWith('{') && (typeof value !== 'object' || value === null || Array.isArray(value))
+  if (type === 'any' || type === 'object' || type.startsWith('{ [key: string]')) {
+    return type !== 'any' && (typeof value !== 'object' || value === null || Array.isArray(value))
       ? [`${path}: expected an object`]
       : []
   }

@@ -20,8 +20,8 @@ import { checkName } from '../rules.ts'
 import { destinationMetadataV1 } from './destination-catalog.ts'
 import { createPresetMappings } from './destination-subscriptions.ts'
 
-/** Destination instances a source may have (Segment's limit for cloud-mode instances). */
-export const MAX_DESTINATIONS_PER_SOURCE = 25
+/** Instances of one destination a source may have (Segment's limit for cloud-mode instances). */
+export const MAX_INSTANCES_PER_SOURCE = 25
 
 export const destinationNotFound = (id: string, field = 'destinationId') =>
   new SwitchyardError('SY_RESOURCE_NOT_FOUND', `No destination with id ${id} in this workspace`, { field })
@@ -161,14 +161,19 @@ export function checkSettings(
   )
 }
 
+/** The other destinations of a source: their names (lower-cased) and types. */
+async function othersOnSource(tx: Repositories, workspaceId: string, sourceId: string, except?: string) {
+  const others: Destination[] = []
+  for (let offset = 0; ; offset += 100) {
+    const { items } = await tx.destinations.list(workspaceId, { offset, limit: 100 }, { sourceId })
+    others.push(...items.filter((d) => d.id !== except))
+    if (items.length < 100) return others
+  }
+}
+
 /** Names of the other destinations of a source, lower-cased. */
 async function namesOnSource(tx: Repositories, workspaceId: string, sourceId: string, except?: string) {
-  const { items } = await tx.destinations.list(
-    workspaceId,
-    { offset: 0, limit: MAX_DESTINATIONS_PER_SOURCE + 1 },
-    { sourceId },
-  )
-  return items.filter((d) => d.id !== except).map((d) => d.name.toLowerCase())
+  return (await othersOnSource(tx, workspaceId, sourceId, except)).map((d) => d.name.toLowerCase())
 }
 
 /**
@@ -229,11 +234,12 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
       const egressUrl = checkEgressUrl(body.egressUrl)
       const destination = await store.transaction(async (tx) => {
         if (!(await tx.sources.get(workspaceId, body.sourceId))) throw sourceNotFound(body.sourceId)
-        const taken = await namesOnSource(tx, workspaceId, body.sourceId)
-        if (taken.length >= MAX_DESTINATIONS_PER_SOURCE) {
+        const others = await othersOnSource(tx, workspaceId, body.sourceId)
+        const taken = others.map((d) => d.name.toLowerCase())
+        if (others.filter((d) => d.metadataId === entry.metadata.id).length >= MAX_INSTANCES_PER_SOURCE) {
           throw new SwitchyardError(
             'SY_RESOURCE_INVALID',
-            `A source has at most ${MAX_DESTINATIONS_PER_SOURCE} destinations`,
+            `A source has at most ${MAX_INSTANCES_PER_SOURCE} instances of one destination (${entry.metadata.name})`,
             { field: 'sourceId' },
           )
         }

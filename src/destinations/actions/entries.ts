@@ -81,6 +81,17 @@ const validator = (): SchemaValidator =>
     require('@segment/actions-core/schema-validation') as { validateSchema: SchemaValidator }
   ).validateSchema)
 
+/**
+ * The setting an error is about: its path, or for a missing required setting (reported at its
+ * parent) the setting's own name.
+ */
+function errorField(error: AjvHumanError): string {
+  const parent = (error.path ?? '$').replace(/^\$\.?/, '')
+  const missing = /missing the required field '([^']+)'/.exec(error.message ?? '')?.[1]
+  if (missing === undefined) return parent
+  return parent === '' ? missing : `${parent}.${missing}`
+}
+
 /** Checks settings as actions-core will when it runs the destination; `oauth` is kept, unchecked. */
 function validateActionsSettings(record: DefinitionRecord, settings: unknown): DestinationSettingsResult {
   if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
@@ -90,12 +101,8 @@ function validateActionsSettings(record: DefinitionRecord, settings: unknown): D
   try {
     validator()(rest, record.settingsSchema, { schemaKey: `switchyard/${record.metadataId}:settings` })
   } catch (error) {
-    const errors = (
-      (error as { errors?: AjvHumanError[] }).errors ?? [{ message: (error as Error).message }]
-    ).map((e) => ({
-      field: (e.path ?? '$').replace(/^\$\.?/, ''),
-      message: e.message ?? 'is invalid',
-    }))
+    const found = (error as { errors?: AjvHumanError[] }).errors ?? [{ message: (error as Error).message }]
+    const errors = found.map((e) => ({ field: errorField(e), message: e.message ?? 'is invalid' }))
     return { ok: false, errors }
   }
   if (oauth !== undefined && (typeof oauth !== 'object' || oauth === null || Array.isArray(oauth))) {
