@@ -44,6 +44,11 @@ export interface DestinationDriver {
   readonly target: DeliveryTarget
   /** Messages per delivery (1 unless the destination batches). */
   readonly batchSize: number
+  /**
+   * How long a batching driver's worker may hold messages to fill a batch (0 or absent: send what
+   * is there at once).
+   */
+  readonly flushIntervalMs?: number
   deliver(messages: readonly StoredMessage[], context: DeliverContext): Promise<DeliveryResult>
 }
 

@@ -106,17 +106,25 @@ export class DeliveryWorker {
       // Items held past half their lease are let go: they come back to whoever claims next.
       const freshSince = performance.now() - leaseMs / 2
       while (this.#buffer.length > 0 && this.#buffer[0]!.claimedAt < freshSince) this.#buffer.shift()
-      if (this.#buffer.length === 0) {
+      // A batching driver with a flush interval waits for a full batch until its oldest message has
+      // waited that long; everything else is sent as it comes (Segment's stream batching).
+      const flushMs = Math.min(driver.flushIntervalMs ?? 0, leaseMs / 4)
+      const oldest = this.#buffer[0]?.claimedAt
+      const flushDue = oldest === undefined || performance.now() - oldest >= flushMs
+      if (this.#buffer.length === 0 || (this.#buffer.length < driver.batchSize && !flushDue)) {
         const claimedAt = performance.now()
         const items = await queues.claim(this.#queue, {
-          max: prefetch,
+          max: prefetch - this.#buffer.length,
           leaseMs,
-          waitMs: 1000,
+          waitMs: oldest === undefined ? 1000 : Math.max(1, Math.ceil(flushMs - (claimedAt - oldest))),
           signal: this.#abort.signal,
         })
         for (const item of items) this.#buffer.push({ item, claimedAt })
       }
-      while (this.#inFlight.size < this.#concurrency && this.#buffer.length > 0) {
+      const due = () =>
+        this.#buffer.length >= driver.batchSize ||
+        (this.#buffer.length > 0 && performance.now() - this.#buffer[0]!.claimedAt >= flushMs)
+      while (this.#inFlight.size < this.#concurrency && due()) {
         const chunk = this.#buffer.splice(0, driver.batchSize).map((b) => b.item)
         const delivery = this.#deliver(chunk).finally(() => this.#inFlight.delete(delivery))
         this.#inFlight.add(delivery)

@@ -298,3 +298,43 @@ describe('destination instances per source', () => {
     assert.match(r.body.errors[0].message, /secretKey/)
   })
 })
+
+describe("the Actions catalog in Segment's shapes", () => {
+  let sy: TestSwitchyard
+  before(async () => (sy = await startTestSwitchyard()))
+  after(async () => sy?.stop())
+
+  test('every definition, paged; Amplitude with its settings, actions, fields and presets', async () => {
+    const first = await sy.api('/catalog/destinations?pagination.count=200')
+    assert.equal(first.status, 200)
+    assert.deepEqual(conformance(first.body.data, 'GetDestinationsCatalogV1Output'), [])
+    assert.equal(
+      first.body.data.pagination.totalEntries,
+      215,
+      'the classic Webhooks and 214 Actions definitions',
+    )
+    const rest = await sy.api(
+      `/catalog/destinations?pagination.count=200&pagination.cursor=${first.body.data.pagination.next}`,
+    )
+    const all = [...first.body.data.destinationsCatalog, ...rest.body.data.destinationsCatalog]
+    assert.equal(new Set(all.map((d: { id: string }) => d.id)).size, 215)
+
+    const r = await sy.api('/catalog/destinations/5f7dd6d21ad74f3842b1fc47')
+    assert.equal(r.status, 200)
+    assert.deepEqual(conformance(r.body.data, 'GetDestinationMetadataV1Output'), [])
+    const amplitude = r.body.data.destinationMetadata
+    assert.equal(amplitude.name, 'Actions Amplitude')
+    assert.equal(amplitude.slug, 'actions-amplitude')
+    assert.deepEqual(
+      amplitude.options.filter((o: { required: boolean }) => o.required).map((o: { name: string }) => o.name),
+      ['apiKey', 'secretKey'],
+    )
+    const logEvent = amplitude.actions.find((a: { slug: string }) => a.slug === 'logEventV2')
+    assert.equal(logEvent.platform, 'CLOUD')
+    const userId = logEvent.fields.find((f: { fieldKey: string }) => f.fieldKey === 'user_id')
+    assert.deepEqual(userId.defaultValue, { '@path': '$.userId' })
+    const trackCalls = amplitude.presets.find((p: { name: string }) => p.name === 'Track Calls')
+    assert.equal(trackCalls.actionId, logEvent.id)
+    assert.equal(trackCalls.trigger, 'type = "track" and event != "Order Completed"')
+  })
+})

@@ -173,11 +173,13 @@ describe('Actions driver: definitions run by actions-core, requests through sand
             data: { '@path': '$.properties' },
             enable_batching: true,
             batch_size: 10,
+            batch_flush_interval_ms: 500,
           },
         }),
       ],
     })
     assert.equal(driver.batchSize, 10)
+    assert.equal(driver.flushIntervalMs, 500, 'the mapping asks to wait up to 500 ms for a full batch')
     sink.requests.length = 0
     const messages = [order({ messageId: 'm-1' }), order({ messageId: 'm-2', properties: { n: 2 } })]
     const result = await driver.deliver(messages, context())
@@ -219,4 +221,14 @@ describe('Actions driver: definitions run by actions-core, requests through sand
     assert.ok(!loaded.some((path) => path.endsWith('/action-destinations/dist/destinations/index.js')))
     assert.ok(!loaded.some((path) => path.includes('/action-destinations/dist/destinations/mixpanel/')))
   })
+})
+
+test('Actions destinations answer to both of their names in the integrations object', async () => {
+  const { actionsAliases } = await import('../../src/destinations/actions/driver.ts')
+  const cases: [string, string[]][] = [
+    ['Actions Amplitude', ['Amplitude (Actions)']],
+    ['Mixpanel (Actions)', ['Actions Mixpanel']],
+    ['Google Analytics 4 Cloud', []],
+  ]
+  for (const [name, aliases] of cases) assert.deepEqual(actionsAliases(name), aliases, name)
 })

@@ -102,7 +102,15 @@ interface CompiledMapping extends MappingConfig {
   readonly parsed: Loose | undefined
   readonly batching: boolean
   readonly batchSize: number
+  readonly flushIntervalMs: number
 }
+
+/**
+ * Switchyard's own key in a batching mapping: how long to wait for a full batch. Taken out of the
+ * mapping before actions-core sees it (it is not one of the action's fields).
+ */
+export const FLUSH_INTERVAL_FIELD = 'batch_flush_interval_ms'
+const MAX_FLUSH_INTERVAL_MS = 10_000
 
 /** A destination object whose requests are tagged with the call it is lent to. */
 interface Lent {
@@ -146,16 +154,33 @@ function compileMappings(record: DefinitionRecord, mappings: readonly MappingCon
     .map((m) => {
       const parsed = parseFql(m.trigger)
       const action = record.actions[m.actionSlug]!
-      const batching = action.batch && m.mapping['enable_batching'] === true
-      const size = Number(m.mapping['batch_size'] ?? action.fields['batch_size']?.default ?? 100)
+      const { [FLUSH_INTERVAL_FIELD]: flush, ...mapping } = m.mapping
+      const batching = action.batch && mapping['enable_batching'] === true
+      const size = Number(mapping['batch_size'] ?? action.fields['batch_size']?.default ?? 100)
+      const flushMs = Number(flush ?? 0)
       return {
         ...m,
+        mapping,
+        flushIntervalMs:
+          batching && Number.isFinite(flushMs) && flushMs > 0 ? Math.min(flushMs, MAX_FLUSH_INTERVAL_MS) : 0,
         // A trigger that does not parse matches nothing (Segment's rule).
         parsed: parsed.error ? undefined : parsed,
         batching,
         batchSize: batching && Number.isInteger(size) && size > 0 ? Math.min(size, MAX_BATCH) : 1,
       }
     })
+}
+
+/**
+ * The other name an Actions destination answers to in the integrations object: "Actions Amplitude"
+ * is also "Amplitude (Actions)", and "Mixpanel (Actions)" is also "Actions Mixpanel".
+ */
+export function actionsAliases(name: string): string[] {
+  const prefixed = /^Actions (.+)$/.exec(name)
+  if (prefixed) return [`${prefixed[1]} (Actions)`]
+  const suffixed = /^(.+) \(Actions\)$/.exec(name)
+  if (suffixed) return [`Actions ${suffixed[1]}`]
+  return []
 }
 
 const RANK: Record<AttemptOutcome['kind'], number> = { delivered: 0, drop: 1, retry: 2 }
@@ -359,13 +384,17 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
     }
   }
 
+  const flushWaits = mappings.map((m) => m.flushIntervalMs).filter((ms) => ms > 0)
   const driver: ActionsDriver = {
     target: {
       name: record.name,
+      aliases: actionsAliases(record.name),
       supportedTypes: MESSAGE_TYPES,
       consentCategories: options.consentCategories ?? [],
     },
     batchSize: Math.max(1, ...mappings.map((m) => m.batchSize)),
+    // Several batching mappings share the worker's batches: the shortest wait wins.
+    flushIntervalMs: flushWaits.length > 0 ? Math.min(...flushWaits) : 0,
     deliver,
     async test(message, context, testOptions = {}) {
       const matched: MappingResult[] = []
