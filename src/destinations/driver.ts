@@ -31,6 +31,8 @@ export interface DeliveryResult {
   /** One outcome per message, in order, when they differ (Actions mappings, batch answers). */
   readonly outcomes?: readonly MessageOutcome[]
   readonly exchanges: readonly Exchange[]
+  /** The exchanges made for each message, in order, when not every exchange concerns every message. */
+  readonly messageExchanges?: readonly (readonly Exchange[])[]
 }
 
 export interface DeliverContext {

@@ -280,7 +280,7 @@ test('DROP: matching messages are dropped, and the result names the filter', () 
     drop: true,
     filterId: 'f1',
     reason: 'dropped',
-    detail: 'dropped by filter f1',
+    detail: 'dropped: the message matches the condition',
   })
   const other = track({ event: 'Product Viewed' })
   assert.equal(kept(applyFilters(other, filters, noRandom)), other, 'an untouched message is returned as is')
@@ -314,6 +314,58 @@ test('DROP: the examples of the destination-filters page', () => {
   assert.equal(applyFilters(track(), internal).drop, false)
   assert.equal(applyFilters(track({ properties: { email: 'x@segment.com' } }), internal).drop, true)
   assert.equal(applyFilters(track({ properties: { email: 'x@SEGMENT.com' } }), internal).drop, false) // case-sensitive
+})
+
+// Destinations digest §4.6: the classic → Actions cutover, written with Segment's `received_at`.
+test('cutover: received_at reads the stored receivedAt, so exactly one destination gets each message', () => {
+  const cutover = '2023-04-21T19:55:00.933Z'
+  const classic = compileFilters([rule('classic', `(received_at >= '${cutover}')`, [{ type: 'DROP' }])])
+  const actions = compileFilters([rule('actions', `(received_at < '${cutover}')`, [{ type: 'DROP' }])])
+  const cases: [string, Record<string, unknown>, 'classic' | 'actions'][] = [
+    ['well before', track({ receivedAt: '2023-04-20T08:00:00.000Z' }), 'classic'],
+    ['1 ms before', track({ receivedAt: '2023-04-21T19:55:00.932Z' }), 'classic'],
+    ['at the cutover', track({ receivedAt: cutover }), 'actions'],
+    ['after', track({ receivedAt: '2023-04-22T00:00:00.000Z' }), 'actions'],
+    // A message that carries the snake_case field itself is read as it is.
+    [
+      'own received_at',
+      track({ received_at: '2023-04-22T00:00:00.000Z', receivedAt: '2023-01-01T00:00:00.000Z' }),
+      'actions',
+    ],
+  ]
+  for (const [name, message, receiver] of cases) {
+    const toClassic = !applyCompiledFilters(message, classic, noRandom).drop
+    const toActions = !applyCompiledFilters(message, actions, noRandom).drop
+    assert.deepEqual(
+      { toClassic, toActions },
+      { toClassic: receiver === 'classic', toActions: receiver === 'actions' },
+      name,
+    )
+  }
+})
+
+test('snake_case system fields read the camelCase ones only at the top level', () => {
+  const message = track({
+    sentAt: '2023-04-21T19:55:00.000Z',
+    originalTimestamp: '2023-04-21T19:54:00.000Z',
+    anonymousId: 'a1',
+    properties: { userId: 'nested' },
+  })
+  const cases: [string, boolean][] = [
+    ["user_id = 'u1'", true],
+    ["message_id = 'm1'", true],
+    ["anonymous_id = 'a1' and user_id != null", true],
+    ['sent_at > original_timestamp', true],
+    ['received_at = null', true], // the message has no receivedAt either
+    ["properties.user_id = 'nested'", false], // nested names are never aliased
+    ["!( user_id in ['u2', 'u3'] )", true],
+    ['length( message_id ) = 2', true],
+    ["userId = 'u1'", true],
+  ]
+  for (const [condition, dropped] of cases) {
+    const outcome = applyFilters(message, [rule('f', condition, [{ type: 'DROP' }])], noRandom)
+    assert.equal(outcome.drop, dropped, condition)
+  }
 })
 
 test('several only-send filters that conflict send nothing (destination-filters FAQ)', () => {
@@ -356,7 +408,7 @@ test('order of application: SAMPLE, then DROP, then DROP_PROPERTIES, then ALLOW_
     drop: true,
     filterId: 'drop',
     reason: 'dropped',
-    detail: 'dropped by filter drop',
+    detail: 'dropped: the message matches the condition',
   })
 
   // Allow-lists apply after block-lists, in either listing order: the result is the same.

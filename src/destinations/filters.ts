@@ -7,7 +7,8 @@
  *
  *     { "title": "No userId", "if": "length( userId ) < 1", "actions": [{ "type": "DROP" }], "enabled": true }
  *
- * `if` is an FQL condition, or `"all"` for every message. Actions:
+ * `if` is an FQL condition, or `"all"` for every message. Segment's snake_case system fields
+ * (`received_at`) read the stored camelCase ones (`receivedAt`), see filter-aliases.ts. Actions:
  * - `DROP`: the message is not sent.
  * - `SAMPLE` `{ percent, path? }`: only `percent` (0..1) of matching messages are sent. With `path` the
  *   choice is deterministic: the MD5 of the JSON value at the path picks the same side every time.
@@ -23,7 +24,8 @@
  * filter never lets data through.
  */
 import { createHash } from 'node:crypto'
-import { compileFql, resolvePath, type FqlPredicate } from '../fql/index.ts'
+import { parseFql, resolvePath, type FqlPredicate } from '../fql/index.ts'
+import { aliasedPredicate } from './filter-aliases.ts'
 
 /** Segment's limit (destination-filters FAQ). */
 export const MAX_FILTERS_PER_DESTINATION = 10
@@ -84,6 +86,7 @@ export type FilterValidation =
 /** Why a filter kept a message from the destination. */
 export type FilterDropReason = 'dropped' | 'sampled_out' | 'invalid_filter'
 
+/** `detail` says why without naming the filter: the caller already shows `filterId`. */
 export type FilterOutcome =
   | { drop: true; filterId: string; reason: FilterDropReason; detail: string }
   | { drop: false; message: Record<string, unknown> }
@@ -290,9 +293,11 @@ export function checkFilterCount(count: number): FilterFieldError | undefined {
 type ConditionResult =
   { ok: true; predicate: FqlPredicate } | { ok: false; error: { message: string; position: number } }
 
+/** `"all"` or FQL, with Segment's snake_case system fields read from the stored camelCase ones. */
 function compileCondition(source: string): ConditionResult {
   if (source.trim() === ALL_MESSAGES) return { ok: true, predicate: () => true }
-  return compileFql(source)
+  const parsed = parseFql(source)
+  return parsed.ok ? { ok: true, predicate: aliasedPredicate(parsed.expr) } : parsed
 }
 
 /** One filter ready to apply; `problem` makes it fail closed. */
@@ -373,7 +378,7 @@ export function applyCompiledFilters(
 
 function failClosed(filterId: string, problem: NonNullable<CompiledFilter['problem']>): FilterOutcome {
   const part = problem.part === 'if' ? 'condition' : 'action'
-  const detail = `filter ${filterId} has an invalid ${part} (${problem.message}); it drops messages until it is fixed`
+  const detail = `invalid ${part} (${problem.message}); it drops messages until it is fixed`
   return { drop: true, filterId, reason: 'invalid_filter', detail }
 }
 
@@ -389,11 +394,11 @@ function applyAction(
     case 'SAMPLE': {
       if (sampleKeeps(action, original, random)) return { message: current }
       const share = Math.round(action.percent * 10_000) / 100
-      const detail = `sampled out by filter ${filterId} (sends ${share}% of matching messages)`
+      const detail = `sampled out (sends ${share}% of matching messages)`
       return { drop: true, filterId, reason: 'sampled_out', detail }
     }
     case 'DROP':
-      return { drop: true, filterId, reason: 'dropped', detail: `dropped by filter ${filterId}` }
+      return { drop: true, filterId, reason: 'dropped', detail: 'dropped: the message matches the condition' }
     case 'DROP_PROPERTIES':
       return { message: rewriteFields(current, action.fields, omitKeys) }
     case 'ALLOW_PROPERTIES':

@@ -128,3 +128,4 @@ export {
   type FilterRule,
   type FilterValidation,
 } from './filters.ts'
+export { SYSTEM_FIELD_ALIASES } from './filter-aliases.ts'

@@ -67,10 +67,14 @@ test('Destinations digest §5.4 and §4.6 examples', () => {
   expectAll({ userId: '' }, [['length( userId ) < 1', true]])
   expectAll({ userId: null }, [['length( userId ) < 1', true]])
   expectAll({}, [['length( userId ) < 1', true]])
-  // Actions migration cutover filters compare ISO timestamps as strings (see the ordering test).
-  const message = { received_at: '2023-04-21T19:55:01.000Z' }
+  // Actions migration cutover filters compare ISO timestamps as strings (see the ordering test). Stored
+  // messages carry `receivedAt`. FQL is generic: it does not read Segment's `received_at` from it
+  // (destination filters do, src/destinations/filter-aliases.ts).
+  const message = { receivedAt: '2023-04-21T19:55:01.000Z' }
   expectAll(message, [
-    ["(received_at >= '2023-04-21T19:55:00.933Z')", true],
+    ["(receivedAt >= '2023-04-21T19:55:00.933Z')", true],
+    ["(receivedAt < '2023-04-21T19:55:00.933Z')", false],
+    ["(received_at >= '2023-04-21T19:55:00.933Z')", false],
     ["(received_at < '2023-04-21T19:55:00.933Z')", false],
   ])
 })

@@ -341,7 +341,8 @@ export function sampleRequest(exchange: Exchange): SampleRequest {
   }
 }
 
-function sampleResponse(exchange: Exchange): SampleResponse {
+/** The answer as received, secret headers masked, the body cut to the sample size. */
+export function sampleResponse(exchange: Exchange): SampleResponse {
   const response = exchange.response!
   const body = truncate(response.body)
   return {

@@ -7,6 +7,7 @@ import {
   type AttemptOutcome,
   type DestinationDriver,
   type DropReason,
+  type DeliveryResult,
   type Exchange,
   type MessageOutcome,
   type RetryPolicy,
@@ -64,7 +65,33 @@ export interface DeliveryWorkerOptions {
  * letter) once the retry window is over. It has its own queue and its own slots, so a slow or failing
  * destination only ever holds up itself.
  */
+/** A message about to be sent: its queue item, its envelope as received, the message as filtered. */
+interface Sendable {
+  readonly item: QueueItem
+  readonly envelope: IngestEnvelope
+  readonly message: StoredMessage
+}
+
+type MessageStep = ReturnType<typeof nextStep> | Extract<MessageOutcome, { kind: 'filtered' }>
+
+/** Messages that ended the same way in one delivery (same step, code and attempt). */
+interface SettledGroup {
+  readonly step: MessageStep
+  readonly outcome: MessageOutcome
+  readonly attempt: number
+  readonly members: { sendable: Sendable; step: MessageStep }[]
+  readonly exchanges: Set<Exchange>
+}
+
+/** How long `stop` lets deliveries in flight finish before aborting them. */
+const STOP_DRAIN_MS = 5_000
+/** Items claimed ahead at most (a batching destination's prefetch would otherwise be huge). */
+const MAX_PREFETCH = 2_000
+
 export class DeliveryWorker {
+  /** Stops the claim loop. */
+  readonly #claiming = new AbortController()
+  /** Aborts the deliveries in flight. */
   readonly #abort = new AbortController()
   readonly #queue: string
   readonly #concurrency: number
@@ -84,11 +111,21 @@ export class DeliveryWorker {
     this.#running ??= this.#loop()
   }
 
-  /** Stops claiming; deliveries in flight are aborted and their items come back after their lease. */
-  async stop(): Promise<void> {
-    this.#abort.abort()
+  /**
+   * Stops claiming and lets the deliveries in flight finish for up to `drainMs` (a settings or
+   * mapping change must not cut requests off half way: the vendor may have them already); then
+   * aborts the rest, whose items come back after their lease. Items claimed but not started are left
+   * to their lease too.
+   */
+  async stop(drainMs = STOP_DRAIN_MS): Promise<void> {
+    this.#claiming.abort()
     await this.#running
-    await Promise.all(this.#inFlight)
+    const drained = Promise.all(this.#inFlight)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))])
+    clearTimeout(timer)
+    this.#abort.abort()
+    await drained
     await this.#flushAcks()
   }
 
@@ -97,7 +134,10 @@ export class DeliveryWorker {
     const leaseMs = this.options.leaseMs ?? 30_000
     // Claimed ahead of the free slots, so that one claim (one write) feeds many deliveries. Few
     // enough that a destination timing out on every request still works through them in a lease.
-    const prefetch = this.#concurrency * driver.batchSize * 4
+    const prefetch = Math.min(
+      this.#concurrency * driver.batchSize * 4,
+      Math.max(MAX_PREFETCH, driver.batchSize),
+    )
     const step = async () => {
       if (this.#inFlight.size >= this.#concurrency) {
         await Promise.race(this.#inFlight)
@@ -117,7 +157,7 @@ export class DeliveryWorker {
           max: prefetch - this.#buffer.length,
           leaseMs,
           waitMs: oldest === undefined ? 1000 : Math.max(1, Math.ceil(flushMs - (claimedAt - oldest))),
-          signal: this.#abort.signal,
+          signal: this.#claiming.signal,
         })
         for (const item of items) this.#buffer.push({ item, claimedAt })
       }
@@ -130,7 +170,7 @@ export class DeliveryWorker {
         this.#inFlight.add(delivery)
       }
     }
-    return runUntilStopped(step, this.#abort.signal, (error, pauseMs) =>
+    return runUntilStopped(step, this.#claiming.signal, (error, pauseMs) =>
       logger.error(
         { err: error, pauseMs, destinationId: this.options.destinationId },
         'delivery loop failed',
@@ -178,66 +218,58 @@ export class DeliveryWorker {
   async #settle(items: readonly QueueItem[]): Promise<void> {
     const { queues, driver } = this.options
     const now = this.options.now ?? Date.now
-    const sendable: { item: QueueItem; envelope: IngestEnvelope }[] = []
+    const sendable: Sendable[] = []
     const done: number[] = []
-    for (const item of items) {
-      let envelope: IngestEnvelope
-      try {
-        envelope = JSON.parse(String(item.value)) as IngestEnvelope
-      } catch {
-        await queues.park(this.#queue, [item.id], 'the queued message is not valid JSON')
-        continue
+    try {
+      for (const item of items) {
+        let envelope: IngestEnvelope
+        try {
+          envelope = JSON.parse(String(item.value)) as IngestEnvelope
+        } catch {
+          await queues.park(this.#queue, [item.id], 'the queued message is not valid JSON')
+          continue
+        }
+        const attempt = item.attempts + 1
+        const check = checkMessage(envelope.message, driver.target)
+        if (!check.send) {
+          done.push(item.id)
+          this.#record([envelope], attempt, { kind: 'filtered', reason: check.reason, detail: check.detail })
+          continue
+        }
+        const message = this.#filter(envelope, attempt)
+        if (message === undefined) {
+          done.push(item.id)
+          continue
+        }
+        sendable.push({ item, envelope, message })
       }
-      const check = checkMessage(envelope.message, driver.target)
-      if (!check.send) {
-        done.push(item.id)
-        this.#record([envelope], item.attempts + 1, {
-          kind: 'filtered',
-          reason: check.reason,
-          detail: check.detail,
-        })
-        continue
-      }
-      const filtered = this.#filter(envelope, item.attempts + 1)
-      if (filtered === undefined) {
-        done.push(item.id)
-        continue
-      }
-      sendable.push({ item, envelope: filtered })
-    }
-    if (sendable.length > 0) {
-      const messages = sendable.map((s) => s.envelope.message)
+      if (sendable.length === 0) return
       const context = {
         signal: this.#abort.signal,
         now,
         ...(this.options.egressUrl !== undefined && { egressUrl: this.options.egressUrl }),
       }
-      const result = await driver.deliver(messages, context)
+      const result = await driver.deliver(
+        sendable.map((s) => s.message),
+        context,
+      )
       if (this.#abort.signal.aborted) return // shutting down: not an attempt; the lease brings them back
-      // Messages with the same outcome are settled together (a batch: all of them).
-      const groups = new Map<MessageOutcome, { item: QueueItem; envelope: IngestEnvelope }[]>()
-      sendable.forEach((s, i) => {
-        const outcome = result.outcomes?.[i] ?? result.outcome
-        const group = groups.get(outcome)
-        if (group) group.push(s)
-        else groups.set(outcome, [s])
-      })
-      for (const [outcome, members] of groups) {
-        await this.#settleGroup(outcome, members, result.exchanges, done)
-      }
+      await this.#settleOutcomes(sendable, result, done)
+    } finally {
+      // Whatever happened to the rest, what is settled is acked.
+      if (done.length > 0) this.#ack(done)
     }
-    if (done.length > 0) this.#ack(done)
   }
 
   /**
    * The destination's filters (Segment's order: after the event-type check, before the mappings).
-   * Returns the envelope with the message as filtered, or undefined when a filter dropped it.
+   * Returns the message as filtered (what is sent), or undefined when a filter dropped it.
    */
-  #filter(envelope: IngestEnvelope, attempt: number): IngestEnvelope | undefined {
+  #filter(envelope: IngestEnvelope, attempt: number): StoredMessage | undefined {
     const filters = this.options.filters
-    if (filters === undefined || filters.length === 0) return envelope
+    if (filters === undefined || filters.length === 0) return envelope.message
     const outcome = applyCompiledFilters(envelope.message as unknown as Record<string, unknown>, filters)
-    if (!outcome.drop) return { ...envelope, message: outcome.message as unknown as StoredMessage }
+    if (!outcome.drop) return outcome.message as unknown as StoredMessage
     this.#record([envelope], attempt, {
       kind: 'filtered',
       reason: 'filtered_by_destination_filter',
@@ -246,61 +278,91 @@ export class DeliveryWorker {
     return undefined
   }
 
-  async #settleGroup(
-    outcome: MessageOutcome,
-    members: readonly { item: QueueItem; envelope: IngestEnvelope }[],
-    exchanges: readonly Exchange[],
+  /**
+   * Settles every message by its own outcome and its own history (attempts, time in the queue), as
+   * Segment's stream batching does: a batch's members can part ways between retries. Messages that
+   * end the same way are recorded together, with the exchanges made for them.
+   */
+  async #settleOutcomes(
+    sendable: readonly Sendable[],
+    result: DeliveryResult,
     done: number[],
   ): Promise<void> {
     const { queues } = this.options
     const now = this.options.now ?? Date.now
-    const envelopes = members.map((s) => s.envelope)
-    const ids = members.map((s) => s.item.id)
-    // A group is one attempt: its first item's history decides for all of it.
-    const attempt = members[0]!.item.attempts + 1
-    if (outcome.kind === 'filtered') {
-      done.push(...ids)
-      this.#record(envelopes, attempt, outcome)
-      return
-    }
-    const step = nextStep(outcome, {
-      attempt,
-      firstAttemptAt: Math.min(...members.map((s) => s.item.enqueuedAt)),
-      now: now(),
-      random: this.options.random ?? Math.random,
-      ...(this.options.retryPolicy && { policy: this.options.retryPolicy }),
+    const at = now()
+    const groups = new Map<string, SettledGroup>()
+    sendable.forEach((s, i) => {
+      const outcome = result.outcomes?.[i] ?? result.outcome
+      const attempt = s.item.attempts + 1
+      const step: MessageStep =
+        outcome.kind === 'filtered'
+          ? outcome
+          : nextStep(outcome, {
+              attempt,
+              firstAttemptAt: s.item.enqueuedAt,
+              now: at,
+              random: this.options.random ?? Math.random,
+              ...(this.options.retryPolicy && { policy: this.options.retryPolicy }),
+            })
+      const key = 'action' in step ? `${step.action}\0${step.code}` : `filtered\0${step.reason}`
+      const groupKey = `${key}\0${attempt}`
+      let group = groups.get(groupKey)
+      if (!group)
+        groups.set(groupKey, (group = { step, outcome, attempt, members: [], exchanges: new Set() }))
+      group.members.push({ sendable: s, step })
+      for (const exchange of result.messageExchanges?.[i] ?? result.exchanges) group.exchanges.add(exchange)
     })
-    switch (step.action) {
-      case 'delivered': {
+    for (const { step, outcome, attempt, members, exchanges: made } of groups.values()) {
+      const envelopes = members.map((m) => m.sendable.envelope)
+      const ids = members.map((m) => m.sendable.item.id)
+      const exchanges = [...made]
+      if (!('action' in step)) {
         done.push(...ids)
-        const latencyMs = now() - Math.min(...envelopes.map((e) => Date.parse(e.message.receivedAt)))
-        this.#record(envelopes, attempt, { kind: 'delivered', code: step.code, latencyMs }, exchanges)
-        break
+        this.#record(envelopes, attempt, step)
+        continue
       }
-      case 'drop':
-        done.push(...ids)
-        this.#record(envelopes, attempt, { kind: 'dropped', code: step.code, detail: step.detail }, exchanges)
-        break
-      case 'retry': {
-        const detail = outcomeText(step.code, outcome)
-        await Promise.all(ids.map((id) => queues.retry(this.#queue, id, step.delayMs, detail)))
-        this.#record(
-          envelopes,
-          attempt,
-          { kind: 'retrying', code: step.code, delayMs: step.delayMs, detail },
-          exchanges,
-        )
-        break
+      switch (step.action) {
+        case 'delivered': {
+          done.push(...ids)
+          const latencyMs = at - Math.min(...envelopes.map((e) => Date.parse(e.message.receivedAt)))
+          this.#record(envelopes, attempt, { kind: 'delivered', code: step.code, latencyMs }, exchanges)
+          break
+        }
+        case 'drop':
+          done.push(...ids)
+          this.#record(
+            envelopes,
+            attempt,
+            { kind: 'dropped', code: step.code, detail: step.detail },
+            exchanges,
+          )
+          break
+        case 'retry': {
+          const detail = outcomeText(step.code, outcome as AttemptOutcome)
+          await Promise.all(
+            members.map(({ sendable: s, step: own }) =>
+              queues.retry(this.#queue, s.item.id, (own as { delayMs: number }).delayMs, detail),
+            ),
+          )
+          this.#record(
+            envelopes,
+            attempt,
+            { kind: 'retrying', code: step.code, delayMs: step.delayMs, detail },
+            exchanges,
+          )
+          break
+        }
+        case 'dead_letter':
+          await queues.park(this.#queue, ids, step.detail)
+          this.#record(
+            envelopes,
+            attempt,
+            { kind: 'dead_lettered', code: step.code, detail: step.detail },
+            exchanges,
+          )
+          break
       }
-      case 'dead_letter':
-        await queues.park(this.#queue, ids, step.detail)
-        this.#record(
-          envelopes,
-          attempt,
-          { kind: 'dead_lettered', code: step.code, detail: step.detail },
-          exchanges,
-        )
-        break
     }
   }
 

@@ -18,7 +18,7 @@ import {
 } from '../destinations/index.ts'
 import { enrichMessage, validateMessage, type StoredMessage } from '../spec/index.ts'
 import type { Destination, Repositories } from '../store/index.ts'
-import { sampleRequest } from './delivery-aggregate.ts'
+import { sampleRequest, sampleResponse } from './delivery-aggregate.ts'
 import { driverFor } from './delivery-runtime.ts'
 
 export const NO_MATCHING_SUBSCRIPTION = 'You may not have any subscriptions that match this event.'
@@ -37,14 +37,7 @@ export type EventTest =
 
 const exchangeView = (exchange: Exchange) => ({
   request: sampleRequest(exchange),
-  response: exchange.response
-    ? {
-        status: exchange.response.status,
-        headers: exchange.response.headers,
-        body: exchange.response.body,
-        durationMs: exchange.response.durationMs,
-      }
-    : null,
+  response: exchange.response ? sampleResponse(exchange) : null,
   outcome: exchange.outcome,
 })
 

@@ -20,7 +20,7 @@ export type StoreDialectName = 'sqlite' | 'postgres'
 
 /**
  * What differs between the engines, stated as data so that no repository asks which engine it is
- * talking to. Only migrations (column types) and start-up read these.
+ * talking to. Migrations (column types), start-up and repositories (through their context) read these.
  */
 export interface StoreCapabilities {
   readonly dialect: StoreDialectName
@@ -35,6 +35,11 @@ export interface StoreCapabilities {
    * the newest rows are deleted): SQLite's `integer primary key autoincrement`, PostgreSQL's `bigserial`.
    */
   readonly serialType: 'integer' | 'bigserial'
+  /**
+   * Whether a read-then-write transaction must lock the rows it read (`select … for update`). SQLite
+   * doesn't need to: its transactions take the write lock when they begin.
+   */
+  readonly locksReadRows: boolean
 }
 
 const CAPABILITIES: Record<StoreDialectName, StoreCapabilities> = {
@@ -44,6 +49,7 @@ const CAPABILITIES: Record<StoreDialectName, StoreCapabilities> = {
     booleanType: 'integer',
     locksMigrations: false,
     serialType: 'integer',
+    locksReadRows: false,
   }),
   postgres: Object.freeze({
     dialect: 'postgres',
@@ -51,6 +57,7 @@ const CAPABILITIES: Record<StoreDialectName, StoreCapabilities> = {
     booleanType: 'boolean',
     locksMigrations: true,
     serialType: 'bigserial',
+    locksReadRows: true,
   }),
 }
 

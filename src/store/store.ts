@@ -126,7 +126,8 @@ export function openStore(options: StoreOptions): Store {
   })
   const secrets = new SecretBox(options.secretKey)
   const now = options.now ?? (() => new Date())
-  const bind = (executor: Kysely<ControlPlaneDatabase>) => bindRepositories({ db: executor, secrets, now })
+  const bind = (executor: Kysely<ControlPlaneDatabase>) =>
+    bindRepositories({ db: executor, capabilities, secrets, now })
   const insideTransaction = options.guardTransactions ? new AsyncLocalStorage<true>() : undefined
   const inTransaction: Store['transaction'] = (work) => db.transaction().execute((trx) => work(bind(trx)))
   return {

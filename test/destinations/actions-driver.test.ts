@@ -191,6 +191,86 @@ describe('Actions driver: definitions run by actions-core, requests through sand
     )
   })
 
+  test('a batch request only holds messages that agree on the batch keys (url, method, headers)', async () => {
+    const driver = actionsDriver({
+      record: record(WEBHOOK_ACTIONS),
+      settings: {},
+      mappings: [
+        mapping({
+          actionSlug: 'send',
+          mapping: {
+            url: { '@path': '$.properties.hook' },
+            method: 'POST',
+            data: { '@path': '$.properties' },
+            enable_batching: true,
+            batch_size: 10,
+          },
+        }),
+      ],
+    })
+    sink.requests.length = 0
+    const messages = [
+      order({ messageId: 'a-1', properties: { hook: 'https://tenant-a.example.com/in', n: 1 } }),
+      order({ messageId: 'b-1', properties: { hook: 'https://tenant-b.example.com/in', n: 2 } }),
+      order({ messageId: 'a-2', properties: { hook: 'https://tenant-a.example.com/in', n: 3 } }),
+    ]
+    const result = await driver.deliver(messages, context())
+    const byTarget = Object.fromEntries(
+      sink.requests.map((r) => [
+        r.headers['x-switchyard-original-url'],
+        (JSON.parse(r.body) as { n: number }[]).map((p) => p.n),
+      ]),
+    )
+    assert.deepEqual(byTarget, {
+      'https://tenant-a.example.com/in': [1, 3],
+      'https://tenant-b.example.com/in': [2],
+    })
+    assert.deepEqual(
+      result.messageExchanges?.map((made) => made.map((e) => e.request.headers['X-Switchyard-Original-Url'])),
+      [
+        ['https://tenant-a.example.com/in'],
+        ['https://tenant-b.example.com/in'],
+        ['https://tenant-a.example.com/in'],
+      ],
+      'each message names only the request that carried it',
+    )
+  })
+
+  test('a request that gets no answer times out and is retried, inside the lease', async () => {
+    sink.answerWith('hang')
+    sink.requests.length = 0
+    const started = Date.now()
+    const { outcome } = await actionsDriver({
+      record: record(WEBHOOK_ACTIONS),
+      settings: {},
+      requestTimeoutMs: 300,
+      mappings: [
+        mapping({ actionSlug: 'send', mapping: { url: 'https://slow.example.com/in', method: 'POST' } }),
+      ],
+    }).deliver([order()], { ...context(), signal: new AbortController().signal })
+    sink.answerWith({ status: 200 })
+    assert.equal(outcome.kind, 'retry')
+    assert.ok(Date.now() - started < 5_000, `gave up after ${Date.now() - started} ms`)
+    assert.equal(sink.requests.length, 1)
+  })
+
+  test("a definition that hands its calls to Segment's platform is not counted as delivered", async () => {
+    const profiles = findDestinationEntry('639c2dbb1309fdcad13951b6')!.definition!
+    const { outcome } = await actionsDriver({
+      record: profiles,
+      settings: {},
+      mappings: [
+        mapping({
+          actionSlug: 'sendIdentify',
+          trigger: 'type = "track"',
+          mapping: { engage_space: 'space-1', user_id: { '@path': '$.userId' } },
+        }),
+      ],
+    }).deliver([order()], context())
+    assert.equal(outcome.kind, 'drop')
+    assert.equal(outcome.code, 'PLATFORM_CALLS_NOT_SENT')
+  })
+
   test("onDelete: a deletion request runs the definition's own (Amplitude's user deletion API)", async () => {
     const driver = actionsDriver({
       record: record(AMPLITUDE),
@@ -216,7 +296,7 @@ describe('Actions driver: definitions run by actions-core, requests through sand
   })
 
   test('definitions load lazily: only those in use are imported, never the whole package', () => {
-    assert.equal(loadedDefinitions(), 2, 'Amplitude and Webhook (Actions)')
+    assert.equal(loadedDefinitions(), 3, 'Amplitude, Webhook (Actions) and Segment Profiles')
     const loaded = Object.keys(createRequire(import.meta.url).cache)
     assert.ok(!loaded.some((path) => path.endsWith('/action-destinations/dist/destinations/index.js')))
     assert.ok(!loaded.some((path) => path.includes('/action-destinations/dist/destinations/mixpanel/')))

@@ -323,6 +323,45 @@ for (const dialect of await dialects()) {
       assert.equal(await store.warehouses.delete(workspace.id, w.id), true)
     })
 
+    test('destinations: saving OAuth tokens keeps a settings change committed meanwhile', async () => {
+      const s = await store.sources.create({
+        workspaceId: workspace.id,
+        slug: 'oauth',
+        name: 'O',
+        enabled: true,
+        metadataId: 'm',
+      })
+      const d = await store.destinations.create({
+        workspaceId: workspace.id,
+        sourceId: s.id,
+        metadataId: 'webhook',
+        name: 'Hook',
+        enabled: true,
+        settings: { apiKey: 'old' },
+      })
+      // A settings change holds the row while the tokens are saved; without a row lock on PostgreSQL
+      // the save reads the old settings and writes them back over the change once it commits.
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      let changed!: () => void
+      const updated = new Promise<void>((resolve) => (changed = resolve))
+      const patch = store.transaction(async (tx) => {
+        await tx.destinations.update(workspace.id, d.id, { settings: { apiKey: 'new' } })
+        changed()
+        await held
+      })
+      await updated
+      const save = store.destinations.saveOAuthTokens(workspace.id, d.id, { accessToken: 't1' })
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      release()
+      await Promise.all([patch, save])
+      assert.deepEqual((await store.destinations.get(workspace.id, d.id))?.settings, {
+        apiKey: 'new',
+        oauth: { accessToken: 't1' },
+      })
+      await store.sources.delete(workspace.id, s.id)
+    })
+
     test('tokens: hashed, authenticate, last used, revoke', async () => {
       const { token, secret } = await store.tokens.create({
         workspaceId: workspace.id,

@@ -8,7 +8,7 @@ import {
   validateFilterCondition,
   type DestinationFilterInput,
   type FilterFieldError,
-} from '../../destinations/filters.ts'
+} from '../../destinations/index.ts'
 import { SwitchyardError } from '../../errors/index.ts'
 import type { Destination, DestinationFilter, Repositories } from '../../store/index.ts'
 import { recordChange } from '../audit.ts'

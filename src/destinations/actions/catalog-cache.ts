@@ -11,19 +11,21 @@ import { tmpdir } from 'node:os'
 import { dirname, join, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { packageVersion } from './catalog-build.ts'
-import type { CatalogFile } from './catalog-record.ts'
+import { CATALOG_FORMAT_VERSION, type CatalogFile } from './catalog-record.ts'
 
 const require = createRequire(import.meta.url)
 const run = promisify(execFile)
 const BUILDER = join(import.meta.dirname, 'catalog-build.ts')
+/** Switchyard's own tsx, resolved here: `--import tsx` would resolve it from the working directory. */
+const TSX = import.meta.resolve('tsx')
 
-/** Where the catalog file of the installed versions lives. */
+/** Where the catalog file of the installed versions, in this record format, lives. */
 export function catalogCachePath(): string {
   const versions = `${packageVersion('@segment/action-destinations')}-${packageVersion('@segment/actions-core')}`
   const resolved = require.resolve('@segment/actions-core')
   const marker = `${sep}node_modules${sep}`
   const modules = resolved.slice(0, resolved.lastIndexOf(marker) + marker.length)
-  return join(modules, '.cache', 'switchyard', `actions-catalog-${versions}.json`)
+  return join(modules, '.cache', 'switchyard', `actions-catalog-v${CATALOG_FORMAT_VERSION}-${versions}.json`)
 }
 
 function readCatalog(path: string): CatalogFile | undefined {
@@ -40,7 +42,7 @@ async function buildInto(path: string): Promise<CatalogFile> {
   // building at once both end with a whole one.
   const partial = `${path}.${process.pid}.partial`
   try {
-    await run(process.execPath, ['--import', 'tsx', BUILDER, partial], { maxBuffer: 16 * 1024 * 1024 })
+    await run(process.execPath, ['--import', TSX, BUILDER, partial], { maxBuffer: 16 * 1024 * 1024 })
     renameSync(partial, path)
   } finally {
     rmSync(partial, { force: true })

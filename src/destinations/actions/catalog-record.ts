@@ -55,6 +55,12 @@ export interface DefinitionRecord {
   audience: boolean
 }
 
+/**
+ * The shape of the records above, in the catalog file's name: raise it whenever they change, so a
+ * file written by an older Switchyard is never read as the new shape.
+ */
+export const CATALOG_FORMAT_VERSION = 1
+
 export interface CatalogFile {
   packageVersion: string
   coreVersion: string

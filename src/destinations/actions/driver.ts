@@ -22,6 +22,7 @@ import {
 import type { HttpRequest } from '../http.ts'
 import type { AttemptOutcome } from '../retry-policy.ts'
 import type { DefinitionRecord } from './catalog-record.ts'
+import { actionsSecretValues } from './entries.ts'
 import { classifyActionError, classifyMultistatus } from './errors.ts'
 import { CALL_HEADER, closeScope, installFetchBridge, openScope } from './fetch-bridge.ts'
 
@@ -43,6 +44,8 @@ export interface ActionsDriverOptions {
   readonly settings: Readonly<Record<string, unknown>>
   readonly mappings: readonly MappingConfig[]
   readonly consentCategories?: readonly string[]
+  /** How long one request may take; default `ACTIONS_REQUEST_TIMEOUT_MS`. */
+  readonly requestTimeoutMs?: number
   /** Called with the new tokens after an OAuth refresh, to keep them (`settings.oauth`). */
   readonly onTokenRefresh?: (oauth: Record<string, unknown>) => void | Promise<void>
 }
@@ -81,6 +84,26 @@ interface Subscriptions {
 
 const definitions = new Map<string, Loose>()
 
+/** actions-core's mapping kit: a mapping resolved against a message. */
+const transform = (mapping: Readonly<Record<string, unknown>>, message: unknown): unknown =>
+  (require('@segment/actions-core') as { transform: (m: unknown, d: unknown) => unknown }).transform(
+    mapping,
+    message,
+  )
+
+/** Runs `fn` for every item, at most `limit` at a time. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+}
+
 /** The definition of a record, imported on first use. */
 export function loadDefinition(record: DefinitionRecord): Loose {
   let definition = definitions.get(record.metadataId)
@@ -103,6 +126,8 @@ interface CompiledMapping extends MappingConfig {
   readonly batching: boolean
   readonly batchSize: number
   readonly flushIntervalMs: number
+  /** Fields whose mapped values must agree within one batch request. */
+  readonly batchKeys: readonly string[]
 }
 
 /**
@@ -119,6 +144,12 @@ interface Lent {
 }
 
 const MAX_BATCH = 1000
+/** Requests of one delivery in flight at once, for mappings that send one message per request. */
+const MAX_REQUESTS_PER_DELIVERY = 8
+/** Destination objects kept for reuse per driver. */
+const MAX_IDLE_DESTINATIONS = 64
+/** How long one request of an Actions destination may take (actions-core's own default). */
+export const ACTIONS_REQUEST_TIMEOUT_MS = 10_000
 
 /**
  * Definitions whose actions make no request: they hand back Tracking API calls (`{ batch }`) for
@@ -158,9 +189,11 @@ function compileMappings(record: DefinitionRecord, mappings: readonly MappingCon
       const batching = action.batch && mapping['enable_batching'] === true
       const size = Number(mapping['batch_size'] ?? action.fields['batch_size']?.default ?? 100)
       const flushMs = Number(flush ?? 0)
+      const keys = mapping['batch_keys'] ?? action.fields['batch_keys']?.default ?? []
       return {
         ...m,
         mapping,
+        batchKeys: Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [],
         flushIntervalMs:
           batching && Number.isFinite(flushMs) && flushMs > 0 ? Math.min(flushMs, MAX_FLUSH_INTERVAL_MS) : 0,
         // A trigger that does not parse matches nothing (Segment's rule).
@@ -205,18 +238,6 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
   const mappings = compileMappings(record, options.mappings)
   let settings: Record<string, unknown> = { ...options.settings }
 
-  /** The values of the secret settings and OAuth tokens, masked in captured requests. */
-  const secretValues = (): string[] => {
-    const oauth = (settings['oauth'] ?? {}) as Record<string, unknown>
-    return [
-      ...Object.entries(record.settingsSchema.properties)
-        .filter(([, p]) => p['format'] === 'password')
-        .map(([name]) => settings[name]),
-      oauth['access_token'],
-      oauth['refresh_token'],
-    ].filter((v): v is string => typeof v === 'string')
-  }
-
   // Destination objects are lent to one call at a time, so that `extendRequest` knows whose requests
   // (the call's own and any OAuth refresh inside it) it is tagging. A handful serve any concurrency.
   const idle: Lent[] = []
@@ -229,9 +250,12 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
       ...definition,
       extendRequest: (data: unknown) => {
         const base = extend?.(data) ?? {}
+        // actions-core drops its own 10 s timeout when a call has an abort signal (ours always
+        // does), so the timeout is set here: a request must end well inside its delivery's lease.
+        const timed = { ...base, timeout: base.timeout ?? options.requestTimeoutMs ?? ACTIONS_REQUEST_TIMEOUT_MS }
         return lent.scope === undefined
-          ? base
-          : { ...base, headers: { ...(base.headers as object | undefined), [CALL_HEADER]: lent.scope } }
+          ? timed
+          : { ...timed, headers: { ...(base.headers as object | undefined), [CALL_HEADER]: lent.scope } }
       },
     })
     return lent
@@ -247,7 +271,7 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
     lent.scope = openScope({
       exchanges,
       now: context.now,
-      redact: secretValues(),
+      redact: () => actionsSecretValues(record, settings),
       ...(context.egressUrl !== undefined && { egressUrl: context.egressUrl }),
     })
     try {
@@ -255,7 +279,9 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
     } finally {
       closeScope(lent.scope)
       lent.scope = undefined
-      idle.push(lent)
+      // actions-core keeps every response a Destination object saw; a lent object lives long.
+      lent.destination.responses = []
+      if (idle.length < MAX_IDLE_DESTINATIONS) idle.push(lent)
     }
   }
 
@@ -280,7 +306,23 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
     subscriptions: [{ partnerAction: m.actionSlug, subscribe: trigger, mapping: m.mapping }],
   })
 
-  const lastStatus = (exchanges: readonly Exchange[]): number => exchanges.at(-1)?.response?.status ?? 200
+  /**
+   * What a call that ran did: delivered with its last answer's status. A call that made no request
+   * is delivered with `NO_REQUEST`, unless it handed back calls for Segment's platform to send,
+   * which nothing here sends (Switchyard forwards them only for the definitions it knows).
+   */
+  const ranOutcome = (exchanges: readonly Exchange[], data?: Loose): AttemptOutcome => {
+    const status = exchanges.at(-1)?.response?.status
+    if (status !== undefined) return { kind: 'delivered', code: String(status), status }
+    if (Array.isArray(data?.['batch'])) {
+      return {
+        kind: 'drop',
+        code: 'PLATFORM_CALLS_NOT_SENT',
+        detail: `${record.name} hands its calls to Segment's platform to send; Switchyard does not send them for this destination`,
+      }
+    }
+    return { kind: 'delivered', code: 'NO_REQUEST', status: 200 }
+  }
 
   /** One message through one mapping (whatever its trigger, with `anyTrigger`). */
   async function runOne(
@@ -309,8 +351,7 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
           exchanges.push(sent)
           outcome = sent.outcome
         } else {
-          const status = lastStatus(exchanges)
-          outcome = { kind: 'delivered', code: String(status), status }
+          outcome = ranOutcome(exchanges, executed.data as Loose | undefined)
         }
       } catch (error) {
         outcome = classifyActionError(error, context.now())
@@ -337,6 +378,30 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
     })
   }
 
+  /**
+   * Messages of one batch request must agree on the mapping's `batch_keys` (Webhook (Actions): url,
+   * method and headers): `performBatch` sends the whole batch where its first payload says. Groups
+   * message indexes by the mapped values of those keys.
+   */
+  function batchGroups(m: CompiledMapping, indexes: readonly number[], messages: readonly StoredMessage[]) {
+    const keys = m.batchKeys
+    if (keys.length === 0) return [indexes]
+    const groups = new Map<string, number[]>()
+    for (const i of indexes) {
+      let key: string
+      try {
+        const payload = transform(m.mapping, messages[i]) as Loose
+        key = JSON.stringify(keys.map((k) => payload[k] ?? null))
+      } catch {
+        key = '' // the action's own validation reports the mapping's problem for this message
+      }
+      const group = groups.get(key)
+      if (group) group.push(i)
+      else groups.set(key, [i])
+    }
+    return [...groups.values()]
+  }
+
   const matches = (m: CompiledMapping, message: StoredMessage) =>
     m.parsed !== undefined && validate(m.parsed, message)
 
@@ -345,31 +410,36 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
     context: DeliverContext,
   ): Promise<DeliveryResult> {
     const perMessage: AttemptOutcome[][] = messages.map(() => [])
+    const messageExchanges: Exchange[][] = messages.map(() => [])
     const exchanges: Exchange[] = []
+    const note = (indexes: readonly number[], made: readonly Exchange[]) => {
+      exchanges.push(...made)
+      for (const i of indexes) messageExchanges[i]!.push(...made)
+    }
     await Promise.all(
       mappings.map(async (m) => {
         const matched = messages.flatMap((message, i) => (matches(m, message) ? [i] : []))
         if (matched.length === 0) return
         if (m.batching) {
-          for (let start = 0; start < matched.length; start += m.batchSize) {
-            const chunk = matched.slice(start, start + m.batchSize)
-            const result = await runBatch(
-              m,
-              chunk.map((i) => messages[i]!),
-              context,
-            )
-            exchanges.push(...result.exchanges)
-            chunk.forEach((i, k) => perMessage[i]!.push(result.outcomes[k]!))
+          for (const group of batchGroups(m, matched, messages)) {
+            for (let start = 0; start < group.length; start += m.batchSize) {
+              const chunk = group.slice(start, start + m.batchSize)
+              const result = await runBatch(
+                m,
+                chunk.map((i) => messages[i]!),
+                context,
+              )
+              note(chunk, result.exchanges)
+              chunk.forEach((i, k) => perMessage[i]!.push(result.outcomes[k]!))
+            }
           }
           return
         }
-        await Promise.all(
-          matched.map(async (i) => {
-            const result = await runOne(m, messages[i]!, context)
-            exchanges.push(...result.exchanges)
-            perMessage[i]!.push(result.outcome)
-          }),
-        )
+        await forEachLimited(matched, MAX_REQUESTS_PER_DELIVERY, async (i) => {
+          const result = await runOne(m, messages[i]!, context)
+          note([i], result.exchanges)
+          perMessage[i]!.push(result.outcome)
+        })
       }),
     )
     const outcomes: MessageOutcome[] = perMessage.map((o) => (o.length === 0 ? NO_MATCH : worstOutcome(o)))
@@ -381,6 +451,7 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
           : { kind: 'drop', code: 'NO_MATCHING_MAPPING', detail: NO_MATCH.detail },
       outcomes,
       exchanges,
+      messageExchanges,
     }
   }
 
@@ -411,8 +482,7 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
           let outcome: AttemptOutcome
           try {
             await destination.onDelete(user, settings, runOptions(context))
-            const status = lastStatus(exchanges)
-            outcome = { kind: 'delivered', code: String(status), status }
+            outcome = ranOutcome(exchanges)
           } catch (error) {
             outcome = classifyActionError(error, context.now())
           }

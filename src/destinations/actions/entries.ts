@@ -111,6 +111,26 @@ function validateActionsSettings(record: DefinitionRecord, settings: unknown): D
   return { ok: true, settings: settings as Record<string, unknown> }
 }
 
+/** Every secret setting of a definition: its `password` settings and the OAuth tokens and client secret. */
+export const actionsSecretSettings = (record: DefinitionRecord): SecretSetting[] => [
+  ...schemaSecrets(record.settingsSchema),
+  ...OAUTH_SECRETS,
+]
+
+/** The values of an instance's secret settings (to mask them wherever they show up). */
+export function actionsSecretValues(
+  record: DefinitionRecord,
+  settings: Readonly<Record<string, unknown>>,
+): string[] {
+  return actionsSecretSettings(record)
+    .map(({ path }) =>
+      path
+        .split('.')
+        .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], settings),
+    )
+    .filter((v): v is string => typeof v === 'string')
+}
+
 export interface ActionsCatalogEntry extends DestinationCatalogEntry {
   readonly definition: DefinitionRecord
 }
@@ -144,7 +164,7 @@ export function actionsCatalogEntry(record: DefinitionRecord): ActionsCatalogEnt
       trigger: preset.subscribe,
     })),
   }
-  const secrets = [...schemaSecrets(record.settingsSchema), ...OAUTH_SECRETS]
+  const secrets = actionsSecretSettings(record)
   return Object.freeze({
     metadata: Object.freeze(metadata),
     definition: record,

@@ -25,23 +25,45 @@ export const CALL_HEADER = 'x-switchyard-call'
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 /** A sample keeps this much of an answer's body. */
 const SAMPLE_BYTES = 16 * 1024
-/** actions-core times requests out after 10 s itself; this only catches a sender that never ends. */
-const BACKSTOP_TIMEOUT_MS = 60_000
+/**
+ * Actions requests time out after `ACTIONS_REQUEST_TIMEOUT_MS` (set by the driver through
+ * actions-core); this only catches a sender that never ends, well inside a delivery's lease.
+ */
+const BACKSTOP_TIMEOUT_MS = 14_000
 
 /** Where a call's requests go and where their exchanges are kept. */
 export interface CallScope {
   egressUrl?: string
   readonly exchanges: Exchange[]
   now: () => number
-  /** Secret values (API keys, tokens) masked wherever they appear in a captured exchange. */
-  redact?: readonly string[]
+  /** Secret values (API keys, tokens), read when an exchange is captured and masked wherever they appear. */
+  redact?: () => readonly string[]
+}
+
+/** The forms a secret takes in a URL, a form body or a JSON string, besides its own. */
+function secretForms(secret: string): string[] {
+  return [...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])]
+}
+
+/** Token fields in an OAuth token endpoint's answer (their values are new, so no list knows them). */
+const TOKEN_FIELDS = /("(?:access_token|refresh_token|id_token)"\s*:\s*")([^"]*)(")/g
+
+/** Text with every form of every secret masked, and OAuth token fields masked. */
+export function maskSecretsIn(text: string, secrets: readonly string[]): string {
+  let masked = text
+  for (const secret of secrets) {
+    if (secret.length < 4) continue
+    for (const form of secretForms(secret)) masked = masked.replaceAll(form, maskSecret(secret))
+  }
+  return masked.replace(
+    TOKEN_FIELDS,
+    (_, open: string, value: string, close: string) => `${open}${maskSecret(value)}${close}`,
+  )
 }
 
 /** A captured request with every secret value in its URL, headers and body masked. */
 export function redactRequest(request: HttpRequest, secrets: readonly string[]): HttpRequest {
-  const usable = secrets.filter((s) => s.length >= 4)
-  if (usable.length === 0) return request
-  const mask = (text: string) => usable.reduce((t, s) => t.replaceAll(s, maskSecret(s)), text)
+  const mask = (text: string) => maskSecretsIn(text, secrets)
   return {
     method: request.method,
     url: mask(request.url),
@@ -107,15 +129,19 @@ export function installFetchBridge(): void {
         maxBodyBytes: MAX_RESPONSE_BYTES,
         ...(signal && { signal }),
       })
-      scope?.exchanges.push({
-        request: redactRequest(sent, scope.redact ?? []),
-        response: {
-          ...response,
-          body: response.body.slice(0, SAMPLE_BYTES),
-          bodyTruncated: response.bodyTruncated || response.body.length > SAMPLE_BYTES,
-        },
-        outcome: classifyResponse(response, scope.now()),
-      })
+      if (scope) {
+        const secrets = scope.redact?.() ?? []
+        const sample = response.body.slice(0, SAMPLE_BYTES)
+        scope.exchanges.push({
+          request: redactRequest(sent, secrets),
+          response: {
+            ...response,
+            body: maskSecretsIn(sample, secrets),
+            bodyTruncated: response.bodyTruncated || response.body.length > SAMPLE_BYTES,
+          },
+          outcome: classifyResponse(response, scope.now()),
+        })
+      }
       return new Response(response.body, {
         status: response.status,
         headers: response.headers,
@@ -124,7 +150,7 @@ export function installFetchBridge(): void {
       })
     } catch (error) {
       scope?.exchanges.push({
-        request: redactRequest(sent, scope.redact ?? []),
+        request: redactRequest(sent, scope.redact?.() ?? []),
         response: undefined,
         outcome: classifyError(error),
       })

@@ -1,10 +1,15 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
+import type { StoreCapabilities } from '../dialect.ts'
 import type { ControlPlaneDatabase } from '../schema.ts'
 import type { SecretBox } from '../secrets.ts'
 
-/** What every repository gets: a query executor (the pool or a transaction), the secret box and a clock. */
+/**
+ * What every repository gets: a query executor (the pool or a transaction), the engine's
+ * capabilities, the secret box and a clock.
+ */
 export interface RepositoryContext {
   readonly db: Kysely<ControlPlaneDatabase>
+  readonly capabilities: StoreCapabilities
   readonly secrets: SecretBox
   readonly now: () => Date
 }

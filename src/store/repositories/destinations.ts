@@ -139,7 +139,8 @@ export class DestinationRepository {
   /**
    * Keeps the OAuth tokens a destination refreshed while delivering (`settings.oauth`). Unlike
    * `update`, it leaves `updated_at` alone: new tokens are not a configuration change, and the
-   * delivery runtime restarts a destination's worker when `updated_at` moves.
+   * delivery runtime restarts a destination's worker when `updated_at` moves. The row stays locked
+   * from read to write, so a settings change committed meanwhile is not lost.
    */
   async saveOAuthTokens(workspaceId: string, id: string, oauth: Record<string, unknown>): Promise<void> {
     await inTransaction(this.ctx, async (tx) => {
@@ -148,6 +149,7 @@ export class DestinationRepository {
         .select('settings_encrypted')
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', id)
+        .$if(tx.capabilities.locksReadRows, (query) => query.forUpdate())
         .executeTakeFirst()
       if (!row) return
       const settings = JSON.parse(this.ctx.secrets.decrypt(row.settings_encrypted)) as Record<string, unknown>

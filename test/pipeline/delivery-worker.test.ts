@@ -9,7 +9,7 @@ import { openStream, type EventStream } from '../../src/stream/index.ts'
 import { tempDir } from '../support/services.ts'
 
 /** A batching driver's flush interval: the worker waits for a full batch, but no longer than that. */
-describe('delivery worker: batch size and flush interval', () => {
+describe('delivery worker: batch size, flush interval, stopping', () => {
   let dir: string
   let stream: EventStream
   before(async () => {
@@ -96,5 +96,35 @@ describe('delivery worker: batch size and flush interval', () => {
     const { batches, started } = await run('no-flush', 0, [[0, 3]])
     assert.equal(batches[0]!.size, 3)
     assert.ok(batches[0]!.at - started < 500)
+  })
+
+  test('stopping lets a delivery in flight finish and acks it (a mapping change cuts nothing off)', async () => {
+    let started!: () => void
+    const inFlight = new Promise<void>((resolve) => (started = resolve))
+    let finished = false
+    const driver: DestinationDriver = {
+      target: { name: 'Test', supportedTypes: MESSAGE_TYPES, consentCategories: [] },
+      batchSize: 1,
+      async deliver() {
+        started()
+        await new Promise((r) => setTimeout(r, 400))
+        finished = true
+        return { outcome: { kind: 'delivered', code: '200', status: 200 }, exchanges: [] }
+      },
+    }
+    const worker = new DeliveryWorker({
+      destinationId: 'drain',
+      driver,
+      queues: stream.queues,
+      recorder: { record: () => {} },
+      logger: pino({ level: 'silent' }),
+    })
+    worker.start()
+    await stream.queues.enqueue(deliveryQueue('drain'), [{ value: JSON.stringify(envelope(1)) }])
+    await inFlight
+    await worker.stop()
+    assert.ok(finished, 'the delivery was not aborted')
+    const stats = await stream.queues.stats(deliveryQueue('drain'))
+    assert.equal(stats.ready + stats.waiting, 0, 'and its item was acked')
   })
 })
