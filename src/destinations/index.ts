@@ -129,3 +129,4 @@ export {
   type FilterValidation,
 } from './filters.ts'
 export { SYSTEM_FIELD_ALIASES } from './filter-aliases.ts'
+export { checkMapping, checkTrigger, triggerPitfall } from './actions/mapping-rules.ts'

@@ -7,7 +7,7 @@ import { recordChange } from '../audit.ts'
 import type { ApiContext } from '../context.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
 import type { Principal } from '../principal.ts'
-import { checkMapping, checkTrigger } from '../mapping-rules.ts'
+import { checkMapping, checkTrigger } from '../../destinations/index.ts'
 import { checkName } from '../rules.ts'
 
 /**

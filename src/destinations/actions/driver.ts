@@ -252,7 +252,10 @@ export function actionsDriver(options: ActionsDriverOptions): ActionsDriver {
         const base = extend?.(data) ?? {}
         // actions-core drops its own 10 s timeout when a call has an abort signal (ours always
         // does), so the timeout is set here: a request must end well inside its delivery's lease.
-        const timed = { ...base, timeout: base.timeout ?? options.requestTimeoutMs ?? ACTIONS_REQUEST_TIMEOUT_MS }
+        const timed = {
+          ...base,
+          timeout: base.timeout ?? options.requestTimeoutMs ?? ACTIONS_REQUEST_TIMEOUT_MS,
+        }
         return lent.scope === undefined
           ? timed
           : { ...timed, headers: { ...(base.headers as object | undefined), [CALL_HEADER]: lent.scope } }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { SwitchyardError } from '../errors/index.ts'
+import { SwitchyardError } from '../../errors/index.ts'
 
 /**
  * Checks for the parts of a mapping (Segment's destination subscription) that the delivery runtime
