@@ -41,3 +41,11 @@ export { readBatch, readWriteKey, type BatchEnvelope, type BatchRejection } from
 export { enrichMessage, CLIENT_SIDE_LIBRARIES, type EnrichmentContext } from './enrichment.ts'
 export { parseTimestamp, formatTimestamp, correctedTimestamp } from './timestamps.ts'
 export { INGEST_TOPIC, INGEST_CONSUMERS, type IngestEnvelope } from './envelope.ts'
+export {
+  snakecase,
+  safeIdentifier,
+  columnName,
+  tableName,
+  RESERVED_WORDS,
+  MAX_IDENTIFIER_LENGTH,
+} from './column-names.ts'
