@@ -8,6 +8,8 @@ export interface ApiContext {
   store: Store
   /** The event stream's work queues, when this process has them (dead letters, purging on delete). */
   queues?: WorkQueues
+  /** The data directory (absolute), when this process has one: where DuckDB warehouse files live. */
+  dataDir?: string
 }
 
 declare module 'fastify' {

@@ -22,6 +22,9 @@ import { echoRoutes } from './routes/echo.ts'
 import { replayRoutes } from './routes/replays.ts'
 import { sourceRoutes } from './routes/sources.ts'
 import { usageRoutes } from './routes/usage.ts'
+import { warehouseCatalogRoutes } from './routes/warehouse-catalog.ts'
+import { warehouseConnectionRoutes } from './routes/warehouse-connections.ts'
+import { warehouseRoutes } from './routes/warehouses.ts'
 import { workspaceRoutes } from './routes/workspace.ts'
 
 export interface PublicApiOptions {
@@ -31,6 +34,8 @@ export interface PublicApiOptions {
   now?: () => number
   /** The event stream, when this process has one: dead letters, and purging a deleted destination's queue. */
   stream?: { readonly queues: WorkQueues }
+  /** The data directory (absolute): where DuckDB warehouse files live. */
+  dataDir?: string
 }
 
 /**
@@ -49,6 +54,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   const context: ApiContext = {
     store: options.store,
     ...(options.stream && { queues: options.stream.queues }),
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
   }
   app.decorateRequest('principal', null as never)
   app.setErrorHandler(apiErrorHandler)
@@ -91,4 +97,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(deliveryOverviewRoutes, context)
   await app.register(deadLetterRoutes, context)
   await app.register(lineageRoutes, context)
+  await app.register(warehouseCatalogRoutes)
+  await app.register(warehouseRoutes, context)
+  await app.register(warehouseConnectionRoutes, context)
 }

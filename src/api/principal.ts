@@ -23,6 +23,8 @@ export type Permission =
   | 'source:write'
   | 'destination:read'
   | 'destination:write'
+  | 'warehouse:read'
+  | 'warehouse:write'
   | 'usage:read'
 
 const ROLE_GRANTS: Record<TokenRole, ReadonlySet<Permission>> = {
@@ -33,6 +35,8 @@ const ROLE_GRANTS: Record<TokenRole, ReadonlySet<Permission>> = {
     'source:write',
     'destination:read',
     'destination:write',
+    'warehouse:read',
+    'warehouse:write',
     'usage:read',
   ]),
   // Segment's "Minimal Workspace Access": sees the workspace and the catalog, nothing inside it.

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { findDestinationEntryBySlug } from '../destinations/index.ts'
 import { findSourceMetadataBySlug } from '../spec/index.ts'
+import { findWarehouseEntryBySlug } from '../warehouses/index.ts'
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
@@ -36,6 +37,13 @@ export const controlPages: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: { file: string } }>('/logos/destinations/:file', async (request, reply) => {
     const entry = findDestinationEntryBySlug(request.params.file.replace(/\.svg$/, ''))
+    if (!entry) return reply.code(404).send({ error: { code: 'SY_HTTP_NOT_FOUND', message: 'No such logo' } })
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400')
+    return monogramSvg(entry.metadata.name)
+  })
+
+  app.get<{ Params: { file: string } }>('/logos/warehouses/:file', async (request, reply) => {
+    const entry = findWarehouseEntryBySlug(request.params.file.replace(/\.svg$/, ''))
     if (!entry) return reply.code(404).send({ error: { code: 'SY_HTTP_NOT_FOUND', message: 'No such logo' } })
     reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400')
     return monogramSvg(entry.metadata.name)

@@ -202,6 +202,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         store,
         rateLimitPerMinute: config.apiRateLimit,
         ...(stream && { stream }),
+        dataDir: resolve(config.dataDir),
       })
       controlUrl = await listen(control, config.host, config.controlPort)
     }

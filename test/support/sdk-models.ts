@@ -28,6 +28,7 @@ const models = sdk as unknown as Record<string, ModelClass | undefined>
  */
 const ADDITIONS: Record<string, readonly string[]> = {
   DestinationV1: ['consentCategories', 'egressUrl'],
+  CreateValidationInWarehouseV1Output: ['error'],
 }
 
 /** Per attribute: whether it must be present, and whether null is a declared value. */
