@@ -8,12 +8,15 @@
  *   against a baseline of the same sink fed directly by this process with the same concurrency.
  *
  *   npx tsx bench/pipeline.ts [--rate 5000 --batch 50 --seconds 10 --events 20000]
- *     [--profile <dir for a CPU profile of the delivering worker>]
+ *     [--webhook-batch 100] [--lineage on|off] [--profile <dir>]
+ *
+ * `--events 0` skips the throughput figure; `--help` lists the options.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { Agent } from 'node:http'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { post } from './post.ts'
 import { startProcess, type RunningProcess } from '../test/support/process.ts'
@@ -27,8 +30,24 @@ const { values } = parseArgs({
     events: { type: 'string' },
     profile: { type: 'string' },
     'webhook-batch': { type: 'string' },
+    lineage: { type: 'string' },
+    help: { type: 'boolean' },
   },
 })
+if (values.help) {
+  console.log(`Usage: npm run bench:pipeline -- [options]
+  --rate N           events/s offered in the latency run (default 5000)
+  --batch N          events per Tracking API batch (default 50)
+  --seconds N        length of the latency run (default 10)
+  --webhook-batch N  messages per Webhook request (default 1, Segment's classic Webhook)
+  --lineage on|off   record per-message lineage (default on, as Switchyard's default)
+  --events N         queued events for the delivery throughput figure (default 20000; 0 skips it)
+  --profile DIR      write CPU profiles (--cpu-prof) of the Switchyard processes to DIR`)
+  process.exit(0)
+}
+if (values.lineage !== undefined && values.lineage !== 'on' && values.lineage !== 'off')
+  throw new Error('--lineage takes on or off')
+const LINEAGE = values.lineage !== 'off'
 const RATE = Number(values.rate ?? 5000)
 const BATCH = Number(values.batch ?? 50)
 const SECONDS = Number(values.seconds ?? 10)
@@ -73,7 +92,12 @@ const event = (messageId: string, i: number) => ({
 
 async function startSwitchyard(dataDir: string, roles: string, profile = false): Promise<RunningProcess> {
   return startProcess(
-    { SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_ROLES: roles },
+    {
+      SWITCHYARD_DATA_DIR: dataDir,
+      SWITCHYARD_LOG_LEVEL: 'warn',
+      SWITCHYARD_ROLES: roles,
+      ...(!LINEAGE && { SWITCHYARD_LINEAGE_RETENTION_DAYS: '0' }),
+    },
     20_000,
     profile && values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
   )
@@ -105,6 +129,16 @@ async function setUp(sy: RunningProcess, sinkUrl: string): Promise<Record<string
   return {
     authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
     'content-type': 'text/plain',
+  }
+}
+
+/** CPU time (user + system) a process used so far, in seconds; NaN where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
   }
 }
 
@@ -215,22 +249,27 @@ async function deliveryThroughput(
 async function main() {
   const sink = await startSink()
   const dataDir = tempDir()
-  const sy = await startSwitchyard(dataDir, 'ingest,worker,control')
+  const sy = await startSwitchyard(dataDir, 'ingest,worker,control', true)
   const headers = await setUp(sy, sink.url)
   await new Promise((r) => setTimeout(r, 2500)) // the delivery runtime picks up the new destination
+  const cpuBefore = cpuSeconds(sy.child.pid)
   const latency = await latencyAtRate(sy.ingestUrl, headers, sink)
+  const cpu = cpuSeconds(sy.child.pid) - cpuBefore
   sy.child.kill('SIGTERM')
   await sy.waitForExit()
   rmSync(dataDir, { recursive: true, force: true })
 
-  const throughputDir = tempDir()
-  const throughput = await deliveryThroughput(throughputDir, sink.url, sink)
-  rmSync(throughputDir, { recursive: true, force: true })
+  let throughput: Awaited<ReturnType<typeof deliveryThroughput>> | undefined
+  if (EVENTS > 0) {
+    const throughputDir = tempDir()
+    throughput = await deliveryThroughput(throughputDir, sink.url, sink)
+    rmSync(throughputDir, { recursive: true, force: true })
+  }
   sink.child.kill()
   agent.destroy()
 
   console.log(
-    `\nLatency from the 200 at ingest to the sink, ${SECONDS}s at ${RATE} events/s in batches of ${BATCH}, ${WEBHOOK_BATCH} per Webhook request:`,
+    `\nLatency from the 200 at ingest to the sink, ${SECONDS}s at ${RATE} events/s in batches of ${BATCH}, ${WEBHOOK_BATCH} per Webhook request, lineage ${LINEAGE ? 'on' : 'off'}:`,
   )
   console.log(
     `  offered ${latency.offered.toFixed(0)} events/s, acknowledged ${latency.acked}, delivered ${latency.delivered}, errors ${latency.errors}`,
@@ -238,6 +277,10 @@ async function main() {
   console.log(
     `  p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (goal: p95 < 300 ms)`,
   )
+  console.log(
+    `  Switchyard used ${cpu.toFixed(1)} s of CPU, ${((cpu / latency.acked) * 1e6).toFixed(0)} µs per event (load average ${loadavg()[0]!.toFixed(1)})`,
+  )
+  if (!throughput) return
   console.log(
     `\nDelivery throughput, ${EVENTS} queued events, ${WEBHOOK_BATCH} per Webhook request, concurrency ${CONCURRENCY}:`,
   )

@@ -7,6 +7,7 @@ const entry = (at: number, e: Partial<LineageEntry>): LineageEntry => ({
   workspaceId: 'w',
   sourceId: 's',
   messageId: 'm',
+  receivedAt: Date.parse('2026-03-01T09:59:59Z'),
   at: Date.parse('2026-03-01T10:00:00Z') + at,
   seq: at,
   stage: 'deliver',

@@ -89,6 +89,7 @@ export class DeliveryAggregate {
         workspaceId,
         sourceId,
         messageId: message.messageId,
+        receivedAt: receivedMs(message, at),
         at,
         seq: 0,
         stage: 'deliver',
@@ -159,12 +160,11 @@ export class DeliveryAggregate {
     outcome: string,
     reason: string,
   ): void {
-    const receivedAt = Date.parse(message.receivedAt)
     this.#count({
       workspaceId,
       sourceId,
       destinationId: '',
-      minute: Math.floor((Number.isNaN(receivedAt) ? at : receivedAt) / 60_000),
+      minute: Math.floor(receivedMs(message, at) / 60_000),
       outcome,
       reason,
       ...eventDimensions(message),
@@ -183,6 +183,7 @@ export class DeliveryAggregate {
       workspaceId,
       sourceId,
       messageId: message.messageId,
+      receivedAt: receivedMs(message, at),
       at,
       seq: 0,
       stage: 'process',
@@ -285,6 +286,12 @@ export function eventDimensions(message: StoredMessage): {
         ? String(version).slice(0, MAX_APP_VERSION)
         : '',
   }
+}
+
+/** When ingest received the message, in epoch ms (`fallback` if it has no valid `receivedAt`). */
+function receivedMs(message: StoredMessage, fallback: number): number {
+  const ms = Date.parse(message.receivedAt)
+  return Number.isNaN(ms) ? fallback : ms
 }
 
 function lineageData(record: DeliveryRecord, at: number): Record<string, unknown> {

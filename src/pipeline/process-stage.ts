@@ -83,8 +83,10 @@ export class ProcessStage {
     })
     if (records.length === 0) return 0
     const snapshot = await this.options.routing.current()
+    // Each record is parsed at most once per batch, however many of the steps below read it.
+    const parse = parseOnce()
     const routable = this.options.blocking
-      ? withoutBlocked(records, await this.options.blocking.current())
+      ? withoutBlocked(records, await this.options.blocking.current(), parse)
       : records
     const plan = planBatch(routable, snapshot)
     const options = { dedupeScope: PROCESS_DEDUPE_SCOPE }
@@ -98,16 +100,15 @@ export class ProcessStage {
     if (blocked > 0 && this.options.onBlocked) {
       const kept = new Set(routable)
       try {
-        this.options.onBlocked(
-          records.filter((r) => !kept.has(r)).map((r) => JSON.parse(String(r.value)) as IngestEnvelope),
-        )
+        // A blocked record was read to decide it, so it parsed.
+        this.options.onBlocked(records.filter((r) => !kept.has(r)).map((r) => parse(r)!))
       } catch (error) {
         this.options.logger.error({ err: error }, 'the blocked-messages hook failed')
       }
     }
     if (this.options.onRouted) {
       try {
-        this.options.onRouted(routedMessages(routable, snapshot))
+        this.options.onRouted(routedMessages(routable, snapshot, parse))
       } catch (error) {
         this.options.logger.error({ err: error }, 'the routed-messages hook failed')
       }
@@ -150,16 +151,37 @@ export function planBatch(records: readonly StreamRecord[], routing: RoutingSnap
   return plan
 }
 
+/** A record's envelope, or undefined when its value is not JSON. */
+export type ParseEnvelope = (record: StreamRecord) => IngestEnvelope | undefined
+
+export const parseEnvelope: ParseEnvelope = (record) => {
+  try {
+    return JSON.parse(String(record.value)) as IngestEnvelope
+  } catch {
+    return undefined
+  }
+}
+
+/** A parser that parses each record once, however often it is asked (`parse`: the first time). */
+export function parseOnce(parse: ParseEnvelope = parseEnvelope): ParseEnvelope {
+  const parsed = new Map<StreamRecord, IngestEnvelope | undefined>()
+  return (record) => {
+    if (parsed.has(record)) return parsed.get(record)
+    const envelope = parse(record)
+    parsed.set(record, envelope)
+    return envelope
+  }
+}
+
 /** Pure: each record's message and the destinations it was queued for; unreadable records are skipped. */
-export function routedMessages(records: readonly StreamRecord[], routing: RoutingSnapshot): RoutedMessage[] {
+export function routedMessages(
+  records: readonly StreamRecord[],
+  routing: RoutingSnapshot,
+  parse: ParseEnvelope = parseEnvelope,
+): RoutedMessage[] {
   const routed: RoutedMessage[] = []
   for (const record of records) {
-    let envelope: IngestEnvelope
-    try {
-      envelope = JSON.parse(String(record.value)) as IngestEnvelope
-    } catch {
-      continue
-    }
+    const envelope = parse(record)
     if (typeof envelope?.message?.messageId !== 'string') continue
     routed.push({
       workspaceId: envelope.workspaceId,
@@ -175,11 +197,13 @@ export function routedMessages(records: readonly StreamRecord[], routing: Routin
 export function withoutBlocked(
   records: readonly StreamRecord[],
   rules: BlockingRules,
+  parse: ParseEnvelope = parseEnvelope,
 ): readonly StreamRecord[] {
   return records.filter((record) => {
     if (!rules.blocksAny(record.key)) return true
+    const envelope = parse(record)
+    if (envelope === undefined) return true
     try {
-      const envelope = JSON.parse(String(record.value)) as IngestEnvelope
       return !rules.isBlocked(envelope.sourceId, envelope.message)
     } catch {
       return true

@@ -15,6 +15,7 @@ import {
 } from 'kysely'
 import pg from 'pg'
 import type { ControlPlaneDatabase } from './schema.ts'
+import { SplitSqliteDialect } from './sqlite-split-driver.ts'
 
 export type StoreDialectName = 'sqlite' | 'postgres'
 
@@ -77,13 +78,32 @@ export interface OpenDatabaseOptions {
 
 export function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): DatabaseConnection {
   if (target.kind === 'sqlite') {
-    if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true })
+    // WAL: readers never block the writer. FULL: a committed control-plane change survives power
+    // loss, not only a process crash.
+    const pragmas = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 5000']
+    if (target.path !== ':memory:') {
+      mkdirSync(dirname(target.path), { recursive: true })
+      return {
+        db: new Kysely<ControlPlaneDatabase>({
+          dialect: new SplitSqliteDialect({
+            path: target.path,
+            writerPragmas: pragmas,
+            statementCacheSize: STATEMENT_CACHE_SIZE,
+            openReader: () => {
+              const reader = new SqliteDatabase(target.path)
+              reader.pragma('busy_timeout = 5000')
+              reader.pragma('query_only = ON')
+              return withStatementCache(reader)
+            },
+          }),
+        }),
+        capabilities: CAPABILITIES.sqlite,
+        location: `sqlite:${target.path}`,
+      }
+    }
+    // An in-memory database lives in one connection: reads and writes share it, in this thread.
     const database = new SqliteDatabase(target.path)
-    database.pragma('journal_mode = WAL')
-    // FULL: a committed control-plane change survives power loss, not only a process crash.
-    database.pragma('synchronous = FULL')
-    database.pragma('foreign_keys = ON')
-    database.pragma('busy_timeout = 5000')
+    for (const pragma of pragmas) database.pragma(pragma)
     return {
       db: new Kysely<ControlPlaneDatabase>({
         dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),

@@ -328,7 +328,10 @@ export interface DeliverySamplesTable {
   response_json: string | null
 }
 
-/** What happened to each message, stage by stage and destination by destination. */
+/**
+ * What happened to each message, stage by stage and destination by destination: one row per entry,
+ * as written before `0007-lineage-by-received-time` (read and pruned, no longer written).
+ */
 export interface MessageLineageTable {
   workspace_id: string
   source_id: string
@@ -345,6 +348,25 @@ export interface MessageLineageTable {
   detail: string
   /** Stage-specific fields as JSON (destination ids, attempt, next attempt, status), or null. */
   data_json: string | null
+}
+
+/**
+ * Lineage entries of one source's messages received in the same millisecond, as written by one flush
+ * (`repositories/lineage.ts`).
+ */
+export interface MessageLineageBatchesTable {
+  id: ColumnType<number | string | bigint, never, never>
+  workspace_id: string
+  source_id: string
+  /** The messages' `receivedAt`, epoch milliseconds. */
+  received_at: ColumnType<number | string | bigint, number, number>
+  /** The oldest and newest entry's time, epoch milliseconds. */
+  first_at: ColumnType<number | string | bigint, number, number>
+  last_at: ColumnType<number | string | bigint, number, number>
+  /** How many entries `entries_json` holds. */
+  entries: ColumnType<number | string | bigint, number, number>
+  /** JSON array of the entries, empty fields left out (see `repositories/lineage.ts`). */
+  entries_json: string
 }
 
 export interface ControlPlaneDatabase {
@@ -369,6 +391,7 @@ export interface ControlPlaneDatabase {
   delivery_latency: DeliveryLatencyTable
   delivery_samples: DeliverySamplesTable
   message_lineage: MessageLineageTable
+  message_lineage_batches: MessageLineageBatchesTable
   archive_messages: ArchiveMessagesTable
   schema_events: SchemaEventsTable
   schema_fields: SchemaFieldsTable

@@ -8,6 +8,7 @@ import {
   type NewDeliverySample,
   type Store,
 } from '../../src/store/index.ts'
+import { openDatabase } from '../../src/store/dialect.ts'
 import { dialects, type TestDatabase } from '../support/services.ts'
 
 const SECRET_KEY = 'test-secret-key-test-secret-key-123'
@@ -46,10 +47,13 @@ const sample = (at: number, extra: Partial<NewDeliverySample> = {}): NewDelivery
   ...extra,
 })
 
+const RECEIVED_AT = '2026-03-01T09:59:59.500Z'
+
 const lineage = (at: number, extra: Partial<LineageEntry> = {}): LineageEntry => ({
   workspaceId: 'w1',
   sourceId: 's1',
   messageId: 'm1',
+  receivedAt: Date.parse(RECEIVED_AT),
   at,
   seq: at,
   stage: 'deliver',
@@ -175,6 +179,23 @@ for (const dialect of await dialects()) {
 
     test('lineage comes back in order for one message of one source, and is pruned by age', async () => {
       const at = Date.parse('2026-03-01T10:00:00Z')
+      // A message's lineage is found through its archived copy (which gives its receipt time).
+      await store.archive.append(
+        [
+          { workspaceId: 'w1', sourceId: 's1', messageId: 'm1' },
+          { workspaceId: 'w1', sourceId: 's1', messageId: 'other' },
+          { workspaceId: 'w1', sourceId: 's2', messageId: 'm1' },
+        ].map((m) => ({
+          ...m,
+          receivedAt: RECEIVED_AT,
+          type: 'track',
+          event: 'Order Completed',
+          userId: 'u1',
+          anonymousId: null,
+          blocked: false,
+          message: '{}',
+        })),
+      )
       await store.lineage.append([
         lineage(at + 5, { outcome: 'delivered', data: { status: 200, attempt: 2 } }),
         lineage(at, { stage: 'process', outcome: 'routed', destinationId: '', code: '', seq: 1 }),
@@ -194,6 +215,47 @@ for (const dialect of await dialects()) {
       assert.deepEqual(
         (await store.lineage.forMessage('w1', 's1', 'm1')).map((e) => e.outcome),
         ['retrying', 'delivered'],
+      )
+    })
+
+    test('lineage written before it was filed by receipt time is still found and pruned', async () => {
+      const at = Date.parse('2026-02-01T10:00:00Z')
+      const { db } = openDatabase(database.target)
+      try {
+        await db
+          .insertInto('message_lineage')
+          .values(
+            [at, at + 10].map((t, i) => ({
+              workspace_id: 'w1',
+              source_id: 's1',
+              message_id: 'old',
+              at: t,
+              seq: i,
+              stage: i === 0 ? 'process' : 'deliver',
+              destination_id: i === 0 ? '' : 'd1',
+              outcome: i === 0 ? 'routed' : 'delivered',
+              code: i === 0 ? '' : '200',
+              detail: '',
+              data_json: i === 0 ? '{"destinationIds":["d1"]}' : null,
+            })),
+          )
+          .execute()
+      } finally {
+        await db.destroy()
+      }
+      const entries = await store.lineage.forMessage('w1', 's1', 'old')
+      assert.deepEqual(
+        entries.map((e) => [e.stage, e.outcome, e.destinationId]),
+        [
+          ['process', 'routed', ''],
+          ['deliver', 'delivered', 'd1'],
+        ],
+      )
+      assert.deepEqual(entries[0]!.data, { destinationIds: ['d1'] })
+      assert.equal(await store.lineage.prune(at + 5), 1)
+      assert.deepEqual(
+        (await store.lineage.forMessage('w1', 's1', 'old')).map((e) => e.outcome),
+        ['delivered'],
       )
     })
 

@@ -8,6 +8,7 @@ import { archive } from './0003-archive.ts'
 import { delivery } from './0004-delivery.ts'
 import { destinationRouting } from './0005-destination-routing.ts'
 import { destinationActions } from './0006-destination-actions.ts'
+import { lineageByReceivedTime } from './0007-lineage-by-received-time.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
@@ -18,6 +19,7 @@ function migrations(caps: StoreCapabilities): Record<string, Migration> {
     '0004-delivery': delivery(caps),
     '0005-destination-routing': destinationRouting(),
     '0006-destination-actions': destinationActions(caps),
+    '0007-lineage-by-received-time': lineageByReceivedTime(caps),
   }
 }
 
