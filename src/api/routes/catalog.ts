@@ -3,8 +3,12 @@ import { SwitchyardError } from '../../errors/index.ts'
 import { SOURCE_CATALOG, findSourceMetadata, type SourceMetadata } from '../../spec/index.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
 
-/** Segment's `SourceMetadataV1`, with logo URLs made absolute for the host the client called. */
-export function sourceMetadataV1(metadata: SourceMetadata, request: FastifyRequest): SourceMetadata {
+interface WithLogos {
+  readonly logos: { default: string; mark?: string | null; alt?: string | null }
+}
+
+/** Catalog metadata (source, destination, warehouse) with logo URLs made absolute for the host the client called. */
+export function withAbsoluteLogos<T extends WithLogos>(metadata: T, request: FastifyRequest) {
   const origin = `${request.protocol}://${request.host}`
   const absolute = (path: string | null | undefined) => (path ? new URL(path, origin).toString() : null)
   return {
@@ -16,6 +20,10 @@ export function sourceMetadataV1(metadata: SourceMetadata, request: FastifyReque
     },
   }
 }
+
+/** Segment's `SourceMetadataV1`, with logo URLs made absolute. */
+export const sourceMetadataV1 = (metadata: SourceMetadata, request: FastifyRequest): SourceMetadata =>
+  withAbsoluteLogos(metadata, request)
 
 /** The catalogs of what can be created. Sources now; destinations and warehouses join with their features. */
 export const catalogRoutes: FastifyPluginAsync = async (app) => {

@@ -6,20 +6,11 @@ import {
 } from '../../destinations/index.ts'
 import { SwitchyardError } from '../../errors/index.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
+import { withAbsoluteLogos } from './catalog.ts'
 
 /** Segment's `DestinationMetadataV1`, with logo URLs made absolute for the host the client called. */
-export function destinationMetadataV1(metadata: DestinationMetadata, request: FastifyRequest) {
-  const origin = `${request.protocol}://${request.host}`
-  const absolute = (path: string | null | undefined) => (path ? new URL(path, origin).toString() : null)
-  return {
-    ...metadata,
-    logos: {
-      default: absolute(metadata.logos.default) ?? '',
-      mark: absolute(metadata.logos.mark),
-      alt: absolute(metadata.logos.alt),
-    },
-  }
-}
+export const destinationMetadataV1 = (metadata: DestinationMetadata, request: FastifyRequest) =>
+  withAbsoluteLogos(metadata, request)
 
 /** The destination catalog: Segment's `getDestinationsCatalog` and `getDestinationMetadata`. */
 export const destinationCatalogRoutes: FastifyPluginAsync = async (app) => {

@@ -2,20 +2,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { SwitchyardError } from '../../errors/index.ts'
 import { WAREHOUSE_CATALOG, findWarehouseEntry, type WarehouseMetadata } from '../../warehouses/index.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
+import { withAbsoluteLogos } from './catalog.ts'
 
 /** Segment's `WarehouseMetadataV1`, with logo URLs made absolute for the host the client called. */
-export function warehouseMetadataV1(metadata: Readonly<WarehouseMetadata>, request: FastifyRequest) {
-  const origin = `${request.protocol}://${request.host}`
-  const absolute = (path: string | null | undefined) => (path ? new URL(path, origin).toString() : null)
-  return {
-    ...metadata,
-    logos: {
-      default: absolute(metadata.logos.default) ?? '',
-      mark: absolute(metadata.logos.mark),
-      alt: absolute(metadata.logos.alt),
-    },
-  }
-}
+export const warehouseMetadataV1 = (metadata: Readonly<WarehouseMetadata>, request: FastifyRequest) =>
+  withAbsoluteLogos(metadata, request)
 
 export const warehouseTypeNotFound = (id: string, field = 'warehouseMetadataId') =>
   new SwitchyardError(
