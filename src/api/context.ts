@@ -10,6 +10,8 @@ export interface ApiContext {
   queues?: WorkQueues
   /** The data directory (absolute), when this process has one: where DuckDB warehouse files live. */
   dataDir?: string
+  /** Tells this process's warehouse sync service that a sync was asked for (else it finds it by polling). */
+  onWarehouseSyncRequested?: () => void
 }
 
 declare module 'fastify' {

@@ -24,6 +24,7 @@ import { sourceRoutes } from './routes/sources.ts'
 import { usageRoutes } from './routes/usage.ts'
 import { warehouseCatalogRoutes } from './routes/warehouse-catalog.ts'
 import { warehouseConnectionRoutes } from './routes/warehouse-connections.ts'
+import { warehouseSyncRoutes } from './routes/warehouse-syncs.ts'
 import { warehouseRoutes } from './routes/warehouses.ts'
 import { workspaceRoutes } from './routes/workspace.ts'
 
@@ -36,6 +37,8 @@ export interface PublicApiOptions {
   stream?: { readonly queues: WorkQueues }
   /** The data directory (absolute): where DuckDB warehouse files live. */
   dataDir?: string
+  /** Wakes this process's warehouse sync service when a sync is asked for. */
+  onWarehouseSyncRequested?: () => void
 }
 
 /**
@@ -55,6 +58,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     store: options.store,
     ...(options.stream && { queues: options.stream.queues }),
     ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.onWarehouseSyncRequested && { onWarehouseSyncRequested: options.onWarehouseSyncRequested }),
   }
   app.decorateRequest('principal', null as never)
   app.setErrorHandler(apiErrorHandler)
@@ -100,4 +104,5 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(warehouseCatalogRoutes)
   await app.register(warehouseRoutes, context)
   await app.register(warehouseConnectionRoutes, context)
+  await app.register(warehouseSyncRoutes, context)
 }

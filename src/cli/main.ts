@@ -4,6 +4,7 @@ import { isSwitchyardError } from '../errors/index.ts'
 import { createLogger, openMigratedStore, startSwitchyard } from '../server/index.ts'
 import { issueApiToken, SYSTEM_ACTOR, type TokenRole } from '../store/index.ts'
 import { replay } from './replay.ts'
+import { warehouseSync } from './warehouse-sync.ts'
 import { UsageError } from './usage-error.ts'
 
 const HELP = `Usage: switchyard <command> [options]
@@ -22,6 +23,9 @@ Commands:
                           --type <type>          only this call type; repeat for more
                           --event <name>         only this track event; repeat for more
                           --detach               queue it and exit instead of showing progress
+  warehouse-sync        Sync a warehouse now and show its progress (a worker runs it)
+                          --warehouse <id>       the warehouse (required)
+                          --detach               ask for it and exit instead of showing progress
   help                  Show this help
 
 Options (each also read from its environment variable):
@@ -40,6 +44,7 @@ const COMMAND_OPTIONS = {
   type: { type: 'string', multiple: true },
   event: { type: 'string', multiple: true },
   detach: { type: 'boolean' },
+  warehouse: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -160,6 +165,10 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'token' && sub === 'create') return createToken(config, values.description, values.role)
   if (command === 'replay') {
     process.exitCode = await replay(config, values)
+    return
+  }
+  if (command === 'warehouse-sync') {
+    process.exitCode = await warehouseSync(config, values)
     return
   }
   throw new UsageError(`Unknown command "${positionals.join(' ')}"`)

@@ -244,6 +244,14 @@ export const SETTINGS = {
       'Days archived messages are kept for the debugger, lookups and replay; older ones are pruned. 0 keeps them forever.',
     parse: nonNegativeInt,
   }),
+  defaultWarehouse: setting({
+    env: 'SWITCHYARD_DEFAULT_WAREHOUSE',
+    flag: 'default-warehouse',
+    default: 'duckdb' as 'duckdb' | 'none',
+    description:
+      'The warehouse a fresh install creates: `duckdb` (data/warehouse.duckdb, every source connected) or `none`. Read on the very first start only.',
+    parse: oneOf(['duckdb', 'none'] as const),
+  }),
 } as const
 
 export type SettingName = keyof typeof SETTINGS

@@ -19,7 +19,13 @@ export {
   type DeliveryRecorder,
   type DeliveryWorkerOptions,
 } from './delivery-worker.ts'
-export { PROCESS_CONSUMER, PROCESS_DEDUPE_SCOPE, deliveryQueue, warehouseTopic } from './names.ts'
+export {
+  PROCESS_CONSUMER,
+  PROCESS_DEDUPE_SCOPE,
+  deliveryQueue,
+  warehouseOfTopic,
+  warehouseTopic,
+} from './names.ts'
 export { routedMessages } from './process-stage.ts'
 export {
   DeliveryAggregate,

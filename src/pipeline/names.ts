@@ -4,6 +4,10 @@ export const deliveryQueue = (destinationId: string): string => `deliver-${desti
 /** Where the process stage stages a message for a warehouse (read by the warehouse sync). */
 export const warehouseTopic = (warehouseId: string): string => `warehouse-${warehouseId}`
 
+/** The warehouse a staging topic belongs to, or `undefined` for any other topic. */
+export const warehouseOfTopic = (topic: string): string | undefined =>
+  topic.startsWith('warehouse-') ? topic.slice('warehouse-'.length) : undefined
+
 /** The process stage's consumer group on the ingest topic. */
 export const PROCESS_CONSUMER = 'process'
 

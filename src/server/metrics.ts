@@ -17,6 +17,9 @@ export interface Metrics {
   readonly blockedMessages: Counter
   /** Messages the archive stored. */
   readonly archivedMessages: Counter
+  /** Warehouse syncs ended, by status, and the rows they loaded. */
+  readonly warehouseSyncs: Counter<'status'>
+  readonly warehouseRows: Counter
 }
 
 export function createMetrics(): Metrics {
@@ -60,6 +63,17 @@ export function createMetrics(): Metrics {
     archivedMessages: new Counter({
       name: 'switchyard_archive_messages_total',
       help: 'Messages stored in the archive (debugger, schema, replay).',
+      registers: [registry],
+    }),
+    warehouseSyncs: new Counter({
+      name: 'switchyard_warehouse_syncs_total',
+      help: 'Warehouse syncs ended, by status (success, partial, failure).',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    warehouseRows: new Counter({
+      name: 'switchyard_warehouse_rows_total',
+      help: 'Rows warehouse syncs loaded (inserted or upserted).',
       registers: [registry],
     }),
     registry,

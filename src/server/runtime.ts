@@ -18,11 +18,14 @@ import { ArchiveConsumer, ArchiveRetention, BlockedEvents, ReplayRunner } from '
 import {
   DeliveryRuntime,
   ProcessStage,
+  warehouseOfTopic,
+  warehouseTopic,
   RoutingTable,
   StoreDeliveryRecorder,
   fanOutRecorder,
 } from '../pipeline/index.ts'
 import { loadDestinationCatalog, retryPolicy } from '../destinations/index.ts'
+import { DEFAULT_WAREHOUSE, findWarehouseEntry, WarehouseSyncService } from '../warehouses/index.ts'
 import { INGEST_CONSUMERS, INGEST_TOPIC } from '../spec/index.ts'
 import { openStream, parseNatsUrl, STREAM_DEFAULTS, type EventStream } from '../stream/index.ts'
 import { controlPages } from './control-pages.ts'
@@ -95,6 +98,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   let archive: ArchiveConsumer | undefined
   let archiveRetention: ArchiveRetention | undefined
   let replay: ReplayRunner | undefined
+  let warehouseSyncs: WarehouseSyncService | undefined
   let stopping = false
   const readiness = async (): Promise<string | undefined> => {
     if (stopping) return 'shutting down'
@@ -121,6 +125,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
     await metering?.stop()
     await archive?.stop()
     await replay?.stop()
+    await warehouseSyncs?.stop()
     await archiveRetention?.stop()
     await stream?.close()
     await store.close()
@@ -182,9 +187,23 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         retryPolicy: deliveryRetryPolicy(config),
       })
       await delivery.start()
+      warehouseSyncs = new WarehouseSyncService({
+        store,
+        stream: stream!,
+        dataDir: resolve(config.dataDir),
+        topicOf: warehouseTopic,
+        warehouseOfTopic,
+        logger: logger.child({ stage: 'warehouse-sync' }),
+        onSyncFinished: (result) => {
+          metrics.warehouseSyncs.inc({ status: result.status })
+          metrics.warehouseRows.inc(result.rows)
+        },
+      })
+      warehouseSyncs.start()
     }
     const bootstrap = await bootstrapWorkspace(store, {
       ...(config.bootstrapToken !== undefined && { bootstrapToken: config.bootstrapToken }),
+      ...(config.defaultWarehouse === 'duckdb' && { defaultWarehouse: defaultWarehouse() }),
     })
     let ingestUrl: string | undefined
     let controlUrl: string | undefined
@@ -203,6 +222,7 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         rateLimitPerMinute: config.apiRateLimit,
         ...(stream && { stream }),
         dataDir: resolve(config.dataDir),
+        onWarehouseSyncRequested: () => warehouseSyncs?.wake(),
       })
       controlUrl = await listen(control, config.host, config.controlPort)
     }
@@ -268,6 +288,20 @@ async function openEventStream(config: SwitchyardConfig, logger: Logger): Promis
   // Registering every consumer group now makes retention keep each event until all have read it.
   for (const group of INGEST_CONSUMERS) await stream.commit(INGEST_TOPIC, group, 0)
   return stream
+}
+
+/** The fresh install's DuckDB warehouse, its settings filled in as the API would. */
+function defaultWarehouse() {
+  const checked = findWarehouseEntry(DEFAULT_WAREHOUSE.metadataId)!.validateSettings(
+    DEFAULT_WAREHOUSE.settings,
+  )
+  if (!checked.ok)
+    throw new Error(`the default warehouse's settings are invalid: ${JSON.stringify(checked.errors)}`)
+  return {
+    metadataId: DEFAULT_WAREHOUSE.metadataId,
+    name: DEFAULT_WAREHOUSE.name,
+    settings: checked.settings,
+  }
 }
 
 /** The delivery retry policy the settings ask for (window and first step; the rest as by default). */

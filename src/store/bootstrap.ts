@@ -1,5 +1,6 @@
 import { issueApiToken } from './operations.ts'
 import { SYSTEM_ACTOR } from './repositories/audit.ts'
+import type { NewWarehouse } from './repositories/warehouses.ts'
 import type { Workspace } from './repositories/workspaces.ts'
 import type { Store } from './store.ts'
 
@@ -15,12 +16,16 @@ export const DEFAULT_WORKSPACE = Object.freeze({ slug: 'default', name: 'My Work
 
 /**
  * On first start (no workspace yet), creates the default workspace and its owner API token, with
- * `bootstrapToken` as secret when given. Later starts change nothing. Concurrent first starts on one
+ * `bootstrapToken` as secret when given, and the default warehouse when one is given (every source
+ * created later connects to it, as to every warehouse). Later starts change nothing. Concurrent first starts on one
  * database are safe: the workspace slug is unique, so only one transaction wins.
  */
 export async function bootstrapWorkspace(
   store: Store,
-  options: { bootstrapToken?: string },
+  options: {
+    bootstrapToken?: string
+    defaultWarehouse?: Pick<NewWarehouse, 'metadataId' | 'name' | 'settings'>
+  },
 ): Promise<BootstrapResult> {
   const existing = await store.workspaces.first()
   if (existing) return { workspace: existing, created: false }
@@ -45,6 +50,21 @@ export async function bootstrapWorkspace(
         before: null,
         after: workspace,
       })
+      if (options.defaultWarehouse) {
+        const warehouse = await tx.warehouses.create({
+          ...options.defaultWarehouse,
+          workspaceId: workspace.id,
+          enabled: true,
+        })
+        await tx.audit.record({
+          workspaceId: workspace.id,
+          type: 'Storage Destination Created',
+          actor: SYSTEM_ACTOR,
+          resource: { type: 'warehouse', id: warehouse.id, name: warehouse.name },
+          before: null,
+          after: { id: warehouse.id, metadataId: warehouse.metadataId, name: warehouse.name },
+        })
+      }
       return {
         workspace,
         created: true,

@@ -30,7 +30,18 @@ export {
   type Warehouse,
   type NewWarehouse,
   type WarehousePatch,
+  type AdvancedSyncSchedule,
 } from './repositories/warehouses.ts'
+export {
+  FINISHED_SYNC_STATUSES,
+  type WarehouseSync,
+  type WarehouseSyncChunk,
+  type WarehouseSyncNotice,
+  type WarehouseSyncReport,
+  type WarehouseSyncStatus,
+  type WarehouseSyncTrigger,
+} from './repositories/warehouse-syncs.ts'
+export type { RecordedSchema, SelectiveSyncOverride } from './repositories/warehouse-schemas.ts'
 export type { ApiToken, NewApiToken, TokenRole } from './repositories/tokens.ts'
 export type { User, Membership } from './repositories/users.ts'
 export {

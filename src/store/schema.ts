@@ -110,8 +110,74 @@ export interface WarehousesTable {
   name: string
   enabled: Bool
   settings_encrypted: string
+  /** JSON: Segment's advanced sync schedule (`{enabled, schedule: {times, timezone}}`), or null. */
+  advanced_schedule: ColumnType<string | null, string | null | undefined, string | null>
   created_at: Timestamp
   updated_at: Timestamp
+}
+
+export interface WarehouseSyncsTable {
+  id: string
+  workspace_id: string
+  warehouse_id: string
+  /** `scheduled` or `manual`. */
+  trigger: string
+  /** `pending`, `running`, then `success`, `partial` or `failure`. */
+  status: string
+  requested_by: string
+  created_at: Timestamp
+  started_at: NullableTimestamp
+  finished_at: NullableTimestamp
+  /** Staged records the sync set out to load, and those it has loaded so far. */
+  records_total: BigIntColumn
+  records_done: BigIntColumn
+  rows_loaded: BigIntColumn
+  /** JSON notice of what ended the sync, when it failed as a whole. */
+  error: string | null
+  lease_owner: string | null
+  lease_until: NullableTimestamp
+}
+
+export interface WarehouseSyncReportsTable {
+  sync_id: string
+  source_id: string
+  workspace_id: string
+  warehouse_id: string
+  status: string
+  started_at: Timestamp
+  finished_at: NullableTimestamp
+  rows: BigIntColumn
+  /** JSON: table → rows loaded. */
+  tables: string
+  /** JSON array of `{level, message, createdAt, table?, code?}`. */
+  notices: string
+  preparation_ms: BigIntColumn
+  loading_ms: BigIntColumn
+}
+
+export interface WarehouseSyncChunksTable {
+  warehouse_id: string
+  after_offset: BigIntColumn
+  through_offset: BigIntColumn
+  created_at: Timestamp
+}
+
+export interface WarehouseSelectiveSyncTable {
+  warehouse_id: string
+  workspace_id: string
+  source_id: string
+  collection: string
+  property: string
+  enabled: Bool
+  updated_at: Timestamp
+}
+
+export interface WarehouseSchemaColumnsTable {
+  warehouse_id: string
+  source_id: string
+  table_name: string
+  column_name: string
+  column_type: string
 }
 
 export interface WarehouseSourcesTable {
@@ -380,6 +446,11 @@ export interface ControlPlaneDatabase {
   destination_filters: DestinationFiltersTable
   warehouses: WarehousesTable
   warehouse_sources: WarehouseSourcesTable
+  warehouse_syncs: WarehouseSyncsTable
+  warehouse_sync_reports: WarehouseSyncReportsTable
+  warehouse_sync_chunks: WarehouseSyncChunksTable
+  warehouse_selective_sync: WarehouseSelectiveSyncTable
+  warehouse_schema_columns: WarehouseSchemaColumnsTable
   api_tokens: ApiTokensTable
   users: UsersTable
   workspace_members: WorkspaceMembersTable

@@ -27,6 +27,8 @@ import { DeliveryRepository } from './repositories/delivery.ts'
 import { LineageRepository } from './repositories/lineage.ts'
 import { UserRepository } from './repositories/users.ts'
 import { WarehouseRepository } from './repositories/warehouses.ts'
+import { WarehouseSchemaRepository } from './repositories/warehouse-schemas.ts'
+import { WarehouseSyncRepository } from './repositories/warehouse-syncs.ts'
 import { WorkspaceRepository } from './repositories/workspaces.ts'
 import type { ControlPlaneDatabase } from './schema.ts'
 import { SecretBox } from './secrets.ts'
@@ -40,6 +42,8 @@ export interface Repositories {
   readonly destinationSubscriptions: DestinationSubscriptionRepository
   readonly destinationFilters: DestinationFilterRepository
   readonly warehouses: WarehouseRepository
+  readonly warehouseSyncs: WarehouseSyncRepository
+  readonly warehouseSchemas: WarehouseSchemaRepository
   readonly tokens: ApiTokenRepository
   readonly users: UserRepository
   readonly audit: AuditRepository
@@ -91,6 +95,8 @@ function bindRepositories(ctx: RepositoryContext): Repositories {
     destinationSubscriptions: new DestinationSubscriptionRepository(ctx),
     destinationFilters: new DestinationFilterRepository(ctx),
     warehouses: new WarehouseRepository(ctx),
+    warehouseSyncs: new WarehouseSyncRepository(ctx),
+    warehouseSchemas: new WarehouseSchemaRepository(ctx),
     tokens: new ApiTokenRepository(ctx),
     users: new UserRepository(ctx),
     audit: new AuditRepository(ctx),

@@ -16,7 +16,10 @@ describe('Postgres settings', () => {
   test('defaults are filled in, the argument is left alone', () => {
     const input = { ...base }
     const result = postgres.validateSettings(input)
-    assert.deepEqual(result, { ok: true, settings: { ...base, port: 5432, sslMode: 'disable' } })
+    assert.deepEqual(result, {
+      ok: true,
+      settings: { ...base, port: 5432, sslMode: 'disable', syncIntervalMinutes: 60 },
+    })
     assert.deepEqual(input, base)
     assert.deepEqual(postgres.secrets, ['password'])
   })
@@ -81,7 +84,7 @@ describe('Postgres settings', () => {
 describe('DuckDB settings', () => {
   test('the file defaults to warehouse.duckdb in the data directory', () => {
     const result = duckdb.validateSettings({})
-    assert.deepEqual(result, { ok: true, settings: { file: 'warehouse.duckdb' } })
+    assert.deepEqual(result, { ok: true, settings: { file: 'warehouse.duckdb', syncIntervalMinutes: 60 } })
     assert.equal(
       duckDbPath({ file: 'lake/w.duckdb' }, '/var/lib/switchyard'),
       '/var/lib/switchyard/lake/w.duckdb',

@@ -15,6 +15,9 @@ import type { PostgresSsl, WarehouseConnection, WarehouseEngine } from './loader
 
 export type { WarehouseEngine }
 
+/** What serves a warehouse kind: a loader engine, or the Parquet data lake export. */
+export type WarehouseKind = WarehouseEngine | 'lake'
+
 /** Segment's `IntegrationOptionBeta`: one setting as the catalog lists it. */
 export interface WarehouseOption {
   name: string
@@ -45,8 +48,8 @@ export type WarehouseSettingsResult =
   { ok: true; settings: Record<string, unknown> } | { ok: false; errors: WarehouseSettingsError[] }
 
 export interface WarehouseCatalogEntry {
-  /** Which loader serves it. */
-  readonly engine: WarehouseEngine
+  /** Which loader serves it, or `lake` for the Parquet export. */
+  readonly engine: WarehouseKind
   readonly metadata: Readonly<WarehouseMetadata>
   /** The settings as JSON Schema (draft 7): for forms, docs and validation. */
   readonly settingsSchema: Readonly<SettingsSchema>
@@ -63,6 +66,8 @@ export interface WarehouseCatalogEntry {
 export const POSTGRES_METADATA_ID = '55d3d3aea3c'
 /** Switchyard's metadata id for the embedded DuckDB warehouse (Segment has none). */
 export const DUCKDB_METADATA_ID = 'switchyard-duckdb'
+/** Switchyard's metadata id for the Parquet data lake (Segment Data Lakes' layout in a directory). */
+export const DATA_LAKE_METADATA_ID = 'switchyard-data-lake'
 
 export const warehouseLogoPath = (slug: string): string => `/logos/warehouses/${slug}.svg`
 
@@ -79,6 +84,11 @@ export interface PostgresWarehouseSettings {
   /** Optional: a server that trusts the connection (`trust` in `pg_hba.conf`) needs none. */
   password?: string
   sslMode: PostgresSslMode
+}
+
+export interface DataLakeSettings {
+  /** The lake's root directory, relative to the data directory. */
+  directory: string
 }
 
 export interface DuckDbWarehouseSettings {
@@ -104,6 +114,8 @@ interface SettingsProperty {
   writeOnly?: boolean
   minLength?: number
   maxLength?: number
+  minimum?: number
+  maximum?: number
 }
 
 export interface SettingsSchema {
@@ -111,6 +123,17 @@ export interface SettingsSchema {
   additionalProperties: false
   required: readonly string[]
   properties: Readonly<Record<string, SettingsProperty>>
+}
+
+/** Every kind's schedule setting (a Switchyard addition: Segment sets schedules by plan). */
+const SYNC_INTERVAL: SettingsProperty = {
+  type: 'integer',
+  title: 'Sync every (minutes)',
+  description:
+    'How often the warehouse syncs, in minutes: from 1 to 10080 (a week). Syncs run on slots aligned to the clock, so 60 syncs on the hour (UTC). An advanced sync schedule, when on, replaces it.',
+  default: 60,
+  minimum: 1,
+  maximum: 10080,
 }
 
 const POSTGRES_SCHEMA: SettingsSchema = {
@@ -161,6 +184,25 @@ const POSTGRES_SCHEMA: SettingsSchema = {
       enum: POSTGRES_SSL_MODES,
       default: 'disable',
     },
+    syncIntervalMinutes: SYNC_INTERVAL,
+  },
+}
+
+const DATA_LAKE_SCHEMA: SettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [],
+  properties: {
+    directory: {
+      type: 'string',
+      title: 'Directory',
+      description:
+        "The lake's root directory, relative to the data directory (letters, digits, `.`, `_`, `-`, sub-folders with `/`). Parquet files go under `data/<source id>/segment_type=…/day=…/hr=…`, a report per run under `reports/`.",
+      default: 'lake',
+      minLength: 1,
+      maxLength: 200,
+    },
+    syncIntervalMinutes: SYNC_INTERVAL,
   },
 }
 
@@ -178,6 +220,7 @@ const DUCKDB_SCHEMA: SettingsSchema = {
       minLength: 1,
       maxLength: 200,
     },
+    syncIntervalMinutes: SYNC_INTERVAL,
   },
 }
 
@@ -222,6 +265,10 @@ function schemaError(error: ErrorObject, kindName: string, schema: SettingsSchem
   if (error.keyword === 'maxLength') {
     return { field, message: `must be at most ${String(params.limit)} characters` }
   }
+  if (error.keyword === 'minimum' || error.keyword === 'maximum') {
+    const p = schema.properties[field]
+    return { field, message: `must be a whole number from ${p?.minimum} to ${p?.maximum}` }
+  }
   if (error.keyword === 'type') {
     const expected = schema.properties[field]?.type
     const types = Array.isArray(expected) ? expected.join(' or ') : String(params.type)
@@ -232,7 +279,7 @@ function schemaError(error: ErrorObject, kindName: string, schema: SettingsSchem
 
 /** An entry from its schema and the rules JSON Schema states badly (checked once the schema passes). */
 function entry(
-  engine: WarehouseEngine,
+  engine: WarehouseKind,
   metadata: Omit<WarehouseMetadata, 'options' | 'logos'>,
   schema: SettingsSchema,
   rules: (settings: Record<string, unknown>) => WarehouseSettingsError[],
@@ -319,6 +366,18 @@ function duckDbRules(settings: Record<string, unknown>): WarehouseSettingsError[
   return []
 }
 
+function dataLakeRules(settings: Record<string, unknown>): WarehouseSettingsError[] {
+  const { directory } = settings as unknown as DataLakeSettings
+  if (!directory.split('/').every((s) => FILE_SEGMENT.test(s)))
+    return [
+      {
+        field: 'directory',
+        message: `must be a path inside the data directory: names of letters, digits, ".", "_" and "-" (not starting with "."), separated by "/" (got "${directory}")`,
+      },
+    ]
+  return []
+}
+
 const POSTGRES = entry(
   'postgres',
   {
@@ -346,7 +405,24 @@ const DUCKDB = entry(
 )
 
 /** The warehouse catalog, in the order it is listed. */
-export const WAREHOUSE_CATALOG: readonly WarehouseCatalogEntry[] = Object.freeze([POSTGRES, DUCKDB])
+const DATA_LAKE = entry(
+  'lake',
+  {
+    id: DATA_LAKE_METADATA_ID,
+    name: 'Data Lake (Parquet)',
+    slug: 'data-lake',
+    description:
+      'Parquet files in a directory, laid out as Segment Data Lakes lays out S3 (partitioned by source, event type, day and hour), with a JSON report per run. Read them with DuckDB, Spark, Athena or Trino.',
+  },
+  DATA_LAKE_SCHEMA,
+  dataLakeRules,
+)
+
+export const WAREHOUSE_CATALOG: readonly WarehouseCatalogEntry[] = Object.freeze([
+  POSTGRES,
+  DUCKDB,
+  DATA_LAKE,
+])
 
 export const findWarehouseEntry = (metadataId: string): WarehouseCatalogEntry | undefined =>
   WAREHOUSE_CATALOG.find((e) => e.metadata.id === metadataId)
@@ -391,6 +467,11 @@ export function warehouseConnection(
 }
 
 /** Where a DuckDB warehouse's file is, for validated settings and the data directory (absolute). */
+/** The lake's root directory (absolute). */
+export function dataLakeRoot(settings: Readonly<Record<string, unknown>>, dataDir: string): string {
+  return join(dataDir, (settings as unknown as DataLakeSettings).directory)
+}
+
 export function duckDbPath(settings: DuckDbWarehouseSettings, dataDir: string): string {
   return join(dataDir, settings.file)
 }

@@ -12,10 +12,11 @@ import { constants } from 'node:fs'
 import { access, mkdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import {
+  dataLakeRoot,
   duckDbPath,
   warehouseConnection,
   type DuckDbWarehouseSettings,
-  type WarehouseEngine,
+  type WarehouseKind,
 } from './catalog.ts'
 import { WarehouseError, openWarehouseLoader } from './loaders/index.ts'
 
@@ -30,10 +31,11 @@ export interface ConnectionTestOptions {
  * Resolves when validated settings connect; throws a `WarehouseError` saying what to fix otherwise.
  */
 export async function testWarehouseConnection(
-  engine: WarehouseEngine,
+  engine: WarehouseKind,
   settings: Readonly<Record<string, unknown>>,
   options: ConnectionTestOptions,
 ): Promise<void> {
+  if (engine === 'lake') return testWritableFolder(dataLakeRoot(settings, options.dataDir))
   if (engine === 'duckdb')
     return testDuckDbFile(duckDbPath(settings as unknown as DuckDbWarehouseSettings, options.dataDir))
   const connection = warehouseConnection(engine, settings, options.dataDir)
@@ -50,8 +52,8 @@ export async function testWarehouseConnection(
   }
 }
 
-async function testDuckDbFile(path: string): Promise<void> {
-  const folder = dirname(path)
+/** The folder exists (created if missing) and Switchyard may write in it. */
+async function testWritableFolder(folder: string): Promise<void> {
   try {
     await mkdir(folder, { recursive: true })
     await access(folder, constants.W_OK)
@@ -59,17 +61,21 @@ async function testDuckDbFile(path: string): Promise<void> {
     const code = (e as { code?: unknown }).code
     if (code === 'ENOTDIR' || code === 'EEXIST') {
       throw new WarehouseError('misconfiguration', `${pathOf(e, folder)} is not a folder.`, {
-        hint: 'Choose another file in the warehouse settings, or move that file away.',
+        hint: 'Choose another path in the warehouse settings, or move that file away.',
         code,
         cause: e,
       })
     }
     throw new WarehouseError('permissions', `Switchyard cannot write to the folder ${folder}.`, {
-      hint: 'Give the user Switchyard runs as write access to its data directory (SWITCHYARD_DATA_DIR), or choose another file.',
+      hint: 'Give the user Switchyard runs as write access to its data directory (SWITCHYARD_DATA_DIR), or choose another path.',
       cause: e,
       ...(typeof code === 'string' && { code }),
     })
   }
+}
+
+async function testDuckDbFile(path: string): Promise<void> {
+  await testWritableFolder(dirname(path))
   const existing = await stat(path).catch(() => undefined)
   if (existing === undefined) return
   if (!existing.isFile()) {

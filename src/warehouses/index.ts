@@ -1,6 +1,7 @@
 /**
  * Warehouses: Segment's schema (pure), the catalog of warehouse kinds, the loaders that apply the
- * schema to DuckDB and PostgreSQL, and the Parquet lake export. Syncs come next.
+ * schema to DuckDB and PostgreSQL, the syncs that load staged messages through them, and the Parquet
+ * lake export.
  */
 export * from './schema/index.ts'
 export {
@@ -28,3 +29,4 @@ export {
 export { testWarehouseConnection, type ConnectionTestOptions } from './connection-test.ts'
 export * from './loaders/index.ts'
 export * from './lake/index.ts'
+export * from './sync/index.ts'

@@ -29,6 +29,10 @@ const models = sdk as unknown as Record<string, ModelClass | undefined>
 const ADDITIONS: Record<string, readonly string[]> = {
   DestinationV1: ['consentCategories', 'egressUrl'],
   CreateValidationInWarehouseV1Output: ['error'],
+  SyncV1: ['syncId', 'trigger', 'tables', 'preparationDuration', 'loadingDuration'],
+  SyncNoticeV1: ['table', 'kind', 'code', 'hint'],
+  GetAdvancedSyncScheduleFromWarehouseV1Output: ['intervalMinutes', 'nextSyncAt'],
+  ReplaceAdvancedSyncScheduleForWarehouseV1Output: ['intervalMinutes', 'nextSyncAt'],
 }
 
 /** Per attribute: whether it must be present, and whether null is a declared value. */

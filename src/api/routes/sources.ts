@@ -127,6 +127,8 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
           metadataId: body.metadataId,
           settings: body.settings ?? {},
         })
+        // As on Segment, a new source syncs to every warehouse of the workspace until it is unticked.
+        await tx.warehouses.connectToEveryWarehouse(created.workspaceId, created.id)
         await recordChange(tx, request.principal, {
           type: 'Source Created',
           resource: resourceOf(created),

@@ -77,6 +77,7 @@ const createBody = {
     name: { type: 'string' },
     enabled: { type: 'boolean' },
     settings: settingsSchema,
+    disconnectAllSources: { type: 'boolean' },
   },
 } as const
 
@@ -97,6 +98,8 @@ const validationBody = {
 
 interface CreateBody {
   metadataId: string
+  /** Segment's flag: create the warehouse without connecting the workspace's sources. */
+  disconnectAllSources?: boolean
   name?: string
   enabled?: boolean
   settings?: Record<string, unknown>
@@ -280,6 +283,9 @@ export const warehouseRoutes: FastifyPluginAsync<ApiContext> = async (app, { sto
           enabled: body.enabled ?? true,
           settings: checked.settings,
         })
+        // Sources are routed to every warehouse by default, unless the request says otherwise.
+        if (body.disconnectAllSources !== true)
+          await tx.warehouses.connectEverySource(workspaceId, created.id)
         await recordChange(tx, request.principal, {
           type: 'Storage Destination Created',
           resource: warehouseResource(created),

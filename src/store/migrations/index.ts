@@ -9,6 +9,7 @@ import { delivery } from './0004-delivery.ts'
 import { destinationRouting } from './0005-destination-routing.ts'
 import { destinationActions } from './0006-destination-actions.ts'
 import { lineageByReceivedTime } from './0007-lineage-by-received-time.ts'
+import { warehouseSyncs } from './0008-warehouse-syncs.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrations(caps: StoreCapabilities): Record<string, Migration> {
     '0005-destination-routing': destinationRouting(),
     '0006-destination-actions': destinationActions(caps),
     '0007-lineage-by-received-time': lineageByReceivedTime(caps),
+    '0008-warehouse-syncs': warehouseSyncs(caps),
   }
 }
 

@@ -13,25 +13,34 @@ export interface Warehouse {
   enabled: boolean
   /** Decrypted connection settings; passwords live here, encrypted at rest. */
   settings: Record<string, unknown>
+  /** Segment's advanced sync schedule: syncs at chosen hours of the day instead of every interval. */
+  advancedSchedule: AdvancedSyncSchedule | null
   createdAt: string
   updatedAt: string
 }
 
-export type NewWarehouse = Omit<Warehouse, 'id' | 'createdAt' | 'updatedAt'>
-export type WarehousePatch = Partial<Pick<Warehouse, 'name' | 'enabled' | 'settings'>>
+/** Segment's `ReplaceAdvancedSyncScheduleForWarehouseV1Input`. */
+export interface AdvancedSyncSchedule {
+  enabled: boolean
+  schedule?: { times: { hourOfDay: number; enabled: boolean }[]; timezone: string }
+}
+
+export type NewWarehouse = Omit<Warehouse, 'id' | 'createdAt' | 'updatedAt' | 'advancedSchedule'>
+export type WarehousePatch = Partial<Pick<Warehouse, 'name' | 'enabled' | 'settings' | 'advancedSchedule'>>
 
 export class WarehouseRepository {
   constructor(private readonly ctx: RepositoryContext) {}
 
   async create(input: NewWarehouse): Promise<Warehouse> {
     const at = nowIso(this.ctx)
-    const row: NewRow<WarehousesTable> = {
+    const row: NewRow<WarehousesTable> & { advanced_schedule: null } = {
       id: newId(this.ctx.now().getTime()),
       workspace_id: input.workspaceId,
       metadata_id: input.metadataId,
       name: input.name,
       enabled: fromBool(input.enabled),
       settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(input.settings)),
+      advanced_schedule: null,
       created_at: at,
       updated_at: at,
     }
@@ -70,6 +79,9 @@ export class WarehouseRepository {
         ...(patch.settings !== undefined && {
           settings_encrypted: this.ctx.secrets.encrypt(JSON.stringify(patch.settings)),
         }),
+        ...(patch.advancedSchedule !== undefined && {
+          advanced_schedule: patch.advancedSchedule === null ? null : JSON.stringify(patch.advancedSchedule),
+        }),
         updated_at: nowIso(this.ctx),
       })
       .where('workspace_id', '=', workspaceId)
@@ -85,6 +97,33 @@ export class WarehouseRepository {
       .where('id', '=', id)
       .executeTakeFirst()
     return Number(result.numDeletedRows) > 0
+  }
+
+  /** A warehouse by id, whichever workspace it is in (the CLI names warehouses by id alone). */
+  async byId(id: string): Promise<Warehouse | undefined> {
+    const row = await this.ctx.db.selectFrom('warehouses').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && this.fromRow(row)
+  }
+
+  /** Whether a warehouse with this id exists, in any workspace. */
+  async exists(id: string): Promise<boolean> {
+    const row = await this.ctx.db
+      .selectFrom('warehouses')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /** Every enabled warehouse, across workspaces: what the sync scheduler looks at. */
+  async enabled(): Promise<Warehouse[]> {
+    const rows = await this.ctx.db
+      .selectFrom('warehouses')
+      .selectAll()
+      .where('enabled', '=', fromBool(true))
+      .orderBy('id')
+      .execute()
+    return rows.map((r) => this.fromRow(r))
   }
 
   /** Connects a source to a warehouse; connecting twice is a no-op. Both must be in the workspace. */
@@ -107,6 +146,28 @@ export class WarehouseRepository {
       })
       .onConflict((oc) => oc.columns(['warehouse_id', 'source_id']).doNothing())
       .execute()
+  }
+
+  /** Connects a new source to every warehouse of its workspace (Segment routes sources to all by default). */
+  async connectToEveryWarehouse(workspaceId: string, sourceId: string): Promise<string[]> {
+    const warehouses = await this.ctx.db
+      .selectFrom('warehouses')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .execute()
+    for (const { id } of warehouses) await this.connectSource(workspaceId, id, sourceId)
+    return warehouses.map((w) => w.id)
+  }
+
+  /** Connects every source of the workspace to a new warehouse. */
+  async connectEverySource(workspaceId: string, warehouseId: string): Promise<string[]> {
+    const sources = await this.ctx.db
+      .selectFrom('sources')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .execute()
+    for (const { id } of sources) await this.connectSource(workspaceId, warehouseId, id)
+    return sources.map((s) => s.id)
   }
 
   async disconnectSource(workspaceId: string, warehouseId: string, sourceId: string): Promise<boolean> {
@@ -189,6 +250,9 @@ export class WarehouseRepository {
       name: r.name,
       enabled: toBool(r.enabled),
       settings: JSON.parse(this.ctx.secrets.decrypt(r.settings_encrypted)) as Record<string, unknown>,
+      advancedSchedule: r.advanced_schedule
+        ? (JSON.parse(r.advanced_schedule) as AdvancedSyncSchedule)
+        : null,
       createdAt: toIso(r.created_at),
       updatedAt: toIso(r.updated_at),
     }

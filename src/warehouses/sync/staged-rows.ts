@@ -1,0 +1,86 @@
+/**
+ * From staged records to warehouse rows, per source (pure): each record is an ingest envelope (its key
+ * the source id, its `message` the stored message); each message gives the rows of Segment's tables (`rowsForMessage`), the rows of the
+ * upserted tables merged per id, and Selective Sync takes out what the warehouse should not get.
+ */
+import { safeIdentifier, snakecase, type IngestEnvelope, type StoredMessage } from '../../spec/index.ts'
+import { mergeUpserts, rowsForMessage, type TableRow } from '../schema/index.ts'
+import type { SelectiveSyncRules } from './selective-sync.ts'
+
+/** A staged record as the sync reads it. */
+export interface StagedRecord {
+  readonly key: string
+  readonly value: string | Uint8Array
+}
+
+export interface SourceRows {
+  /** Messages of the source in the chunk. */
+  messages: number
+  rows: TableRow[]
+  /** Records that were not a message (corrupt staging): counted, never loaded. */
+  unreadable: number
+}
+
+/** Groups a chunk's records by source and turns each message into its rows, in order. */
+export function stagedRows(records: readonly StagedRecord[], uuidTs: Date): Map<string, SourceRows> {
+  const bySource = new Map<string, SourceRows>()
+  for (const record of records) {
+    let entry = bySource.get(record.key)
+    if (entry === undefined) bySource.set(record.key, (entry = { messages: 0, rows: [], unreadable: 0 }))
+    const text = typeof record.value === 'string' ? record.value : Buffer.from(record.value).toString('utf8')
+    let message: StoredMessage | undefined
+    try {
+      message = (JSON.parse(text) as Partial<IngestEnvelope> | null)?.message
+    } catch {
+      entry.unreadable++
+      continue
+    }
+    if (typeof message !== 'object' || message === null || typeof message.messageId !== 'string') {
+      entry.unreadable++
+      continue
+    }
+    entry.messages++
+    for (const row of rowsForMessage(message, { uuidTs })) entry.rows.push(row)
+  }
+  for (const entry of bySource.values()) entry.rows = mergeUpserts(entry.rows)
+  return bySource
+}
+
+/**
+ * The warehouse schema a source loads into: its slug, snake_cased and made a safe identifier
+ * (`ios-app` → `ios_app`), or `source_<id>` when the slug leaves nothing.
+ */
+export function sourceSchemaName(slug: string, sourceId: string): string {
+  return safeIdentifier(snakecase(slug)) || safeIdentifier(`source_${snakecase(sourceId)}`)
+}
+
+/** Rows left out by Selective Sync, per table. */
+export interface SelectiveSyncOutcome {
+  rows: TableRow[]
+  /** Tables turned off: rows not loaded. */
+  skippedRows: Record<string, number>
+}
+
+/** Takes out the rows of tables and the values of columns that Selective Sync turned off. */
+export function applySelectiveSync(
+  rows: readonly TableRow[],
+  rules: SelectiveSyncRules,
+): SelectiveSyncOutcome {
+  const skippedRows: Record<string, number> = {}
+  const kept: TableRow[] = []
+  for (const tableRow of rows) {
+    if (rules.disabledTables.has(tableRow.table)) {
+      skippedRows[tableRow.table] = (skippedRows[tableRow.table] ?? 0) + 1
+      continue
+    }
+    const columns = rules.disabledColumns.get(tableRow.table)
+    if (columns === undefined) {
+      kept.push(tableRow)
+      continue
+    }
+    const row = { ...tableRow.row }
+    for (const column of columns) delete row[column]
+    kept.push({ table: tableRow.table, row })
+  }
+  return { rows: kept, skippedRows }
+}
