@@ -72,6 +72,22 @@ function firstBatch() {
     },
     {
       ...base,
+      type: 'track',
+      messageId: 'tr-6',
+      userId: 'u1',
+      event: 'Product Added',
+      properties: { cart_id: 'c1', product_id: 'p1', sku: 'G-32', quantity: 1, price: 45 },
+    },
+    {
+      ...base,
+      type: 'track',
+      messageId: 'tr-7',
+      userId: 'u1',
+      event: 'Checkout Started',
+      properties: { order_id: 'o-1', value: 90, revenue: 90, products: [{ product_id: 'p1' }] },
+    },
+    {
+      ...base,
       type: 'page',
       messageId: 'pg-1',
       anonymousId: 'anon-1',
@@ -263,26 +279,30 @@ for (const engine of cases) {
       assert.deepEqual(report.tables, {
         identifies: 1,
         users: 1,
-        tracks: 2,
+        tracks: 4,
         order_completed: 1,
         product_viewed: 1,
+        product_added: 1,
+        checkout_started: 1,
         pages: 1,
         screens: 1,
         groups: 1,
         accounts: 1,
         aliases: 1,
       })
-      assert.equal(report.count, 11)
+      assert.equal(report.count, 15)
 
       await withWarehouse(async (loader) => {
         const schema = await loader.describe('web_shop')
         assert.deepEqual([...schema.keys()].sort(), [
           'accounts',
           'aliases',
+          'checkout_started',
           'groups',
           'identifies',
           'order_completed',
           'pages',
+          'product_added',
           'product_viewed',
           'screens',
           'tracks',
@@ -381,7 +401,7 @@ for (const engine of cases) {
           'latest traits, older kept',
         )
         const [{ n }] = (await rows(loader, 'SELECT count(*) AS n FROM web_shop.tracks')) as [{ n: bigint }]
-        assert.equal(n, 4n)
+        assert.equal(n, 6n)
       })
     })
 
@@ -396,7 +416,7 @@ for (const engine of cases) {
         reports.map((r: { count: number; status: string }) => [r.status, r.count]),
         [
           ['success', 7],
-          ['success', 11],
+          ['success', 15],
         ],
         'newest first',
       )
