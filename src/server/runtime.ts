@@ -255,6 +255,13 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   }
 }
 
+/**
+ * Topics whose backlog makes ingest answer 503: all but warehouse staging, which fills up between
+ * scheduled syncs by design (a failing warehouse must not stop collection; the free-disk limit
+ * still bounds it).
+ */
+const isPipelineTopic = (topic: string): boolean => warehouseOfTopic(topic) === undefined
+
 async function openEventStream(config: SwitchyardConfig, logger: Logger): Promise<EventStream> {
   const deps = {
     onBackgroundError: (error: unknown) =>
@@ -265,7 +272,7 @@ async function openEventStream(config: SwitchyardConfig, logger: Logger): Promis
         {
           kind: 'jetstream',
           url: checkedStreamUrl(config.streamUrl),
-          limits: { maxBacklogRecords: config.streamMaxBacklog },
+          limits: { maxBacklogRecords: config.streamMaxBacklog, countsTowardBacklog: isPipelineTopic },
           // NATS rebuilds its dedupe ids from the records it still stores when it restarts: keeping
           // them for the dedupe window keeps the window across NATS restarts.
           retention: { minAgeMs: STREAM_DEFAULTS.dedupeWindowMs },
@@ -280,6 +287,7 @@ async function openEventStream(config: SwitchyardConfig, logger: Logger): Promis
           limits: {
             maxBacklogRecords: config.streamMaxBacklog,
             minFreeDiskBytes: config.streamMinFreeDiskMb * 1024 * 1024,
+            countsTowardBacklog: isPipelineTopic,
           },
         },
         deps,

@@ -34,6 +34,12 @@ export interface StreamLimitsConfig {
   readonly retryAfterSeconds: number
   /** `health()` reuses its last answer for this long. Default 1000 ms. */
   readonly checkIntervalMs: number
+  /**
+   * Which topics' backlogs count toward the limits. Default: every topic. Topics meant to fill up
+   * between scheduled readers (a warehouse's staging, read by hourly syncs) are better left out:
+   * their growth is bounded by the free-disk limit, not by refusing new events.
+   */
+  readonly countsTowardBacklog?: (topic: string) => boolean
 }
 
 /** What is deleted, and how often. */

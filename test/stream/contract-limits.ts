@@ -57,6 +57,24 @@ export function limitsContract(factory: StreamHarnessFactory): void {
         assert.deepEqual((await stream.health()).overLimits, ['backlog_bytes'])
       }))
 
+    test('topics left out of the backlog (warehouse staging) fill up without refusing events', () =>
+      withHarness(factory, async (open) => {
+        const stream = await open({
+          limits: { maxBacklogRecords: 5, countsTowardBacklog: (topic) => !topic.startsWith('warehouse-') },
+        })
+        await stream.commit('warehouse-w1', 'warehouse-sync', 0)
+        await stream.append(
+          'warehouse-w1',
+          range(8).map(() => ({ key: 'k', value: 'x' })),
+        )
+        await stream.append('ingest', [{ key: 'k', value: 'x' }])
+        const health = await stream.health()
+        assert.equal(health.accepting, true)
+        assert.equal(health.backlogRecords, 1, 'only the ingest topic counts')
+        const staging = (await stream.stats()).topics.find((t) => t.topic === 'warehouse-w1')!
+        assert.equal(staging.backlogRecords, 8, 'stats still show the staging backlog')
+      }))
+
     test('stops accepting when the disk is nearly full', async (t) => {
       await withHarness(factory, async (open) => {
         const stream = await open({ limits: { minFreeDiskBytes: Number.MAX_SAFE_INTEGER } })

@@ -24,7 +24,7 @@ import type { WorkQueues } from '../queues.ts'
 import { checkName, checkOffset, checkRecords, readLimits } from '../stream-arguments.ts'
 import type { JetStreamConfig, StreamDeps, StreamOptions } from '../stream-config.ts'
 import { StreamClosedError } from '../stream-errors.ts'
-import { evaluateLimits } from '../stream-limits.ts'
+import { backlogOf, evaluateLimits } from '../stream-limits.ts'
 import {
   systemClock,
   type AppendOptions,
@@ -308,11 +308,7 @@ export class JetStreamStream implements EventStream {
       topics.push(topicStats(state, groups, (offset) => this.#sizes.bytesAfter(state.topic, offset)))
     }
     const health = evaluateLimits(
-      {
-        backlogRecords: topics.reduce((sum, topic) => sum + topic.backlogRecords, 0),
-        backlogBytes: topics.reduce((sum, topic) => sum + topic.backlogBytes, 0),
-        freeDiskBytes: undefined,
-      },
+      { ...backlogOf(topics, this.#options.limits), freeDiskBytes: undefined },
       this.#options.limits,
     )
     this.#health = { value: health, at: performance.now() }

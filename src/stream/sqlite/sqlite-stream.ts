@@ -25,7 +25,7 @@ import {
 } from '../stream-arguments.ts'
 import type { SqliteStreamConfig, StreamDeps, StreamOptions } from '../stream-config.ts'
 import { StreamClosedError } from '../stream-errors.ts'
-import { evaluateLimits } from '../stream-limits.ts'
+import { backlogOf, evaluateLimits } from '../stream-limits.ts'
 import { AppendWaiter } from '../stream-waiter.ts'
 import {
   systemClock,
@@ -245,11 +245,7 @@ export class SqliteStream implements EventStream {
   #measure(): { health: StreamHealth; topics: TopicStats[] } {
     const topics = measureTopics(this.#sql)
     const health = evaluateLimits(
-      {
-        backlogRecords: topics.reduce((sum, topic) => sum + topic.backlogRecords, 0),
-        backlogBytes: topics.reduce((sum, topic) => sum + topic.backlogBytes, 0),
-        freeDiskBytes: freeDiskBytes(this.#dataDir),
-      },
+      { ...backlogOf(topics, this.#options.limits), freeDiskBytes: freeDiskBytes(this.#dataDir) },
       this.#options.limits,
     )
     this.#health = { value: health, at: performance.now() }
