@@ -296,6 +296,16 @@ export class WarehouseSyncRepository {
     return ended
   }
 
+  /** Deletes syncs (and their reports) that ended before `before`; returns how many. */
+  async prune(before: string): Promise<number> {
+    const result = await this.ctx.db
+      .deleteFrom('warehouse_syncs')
+      .where('status', 'in', ['success', 'partial', 'failure'])
+      .where('finished_at', '<', before)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
   /** Writes a source's report of a sync (insert or replace). */
   async saveReport(report: WarehouseSyncReport): Promise<void> {
     const values = {

@@ -12,6 +12,8 @@ import { scheduledSyncDue, syncScheduleOf } from './schedule.ts'
 import { runWarehouseSync, WAREHOUSE_SYNC_GROUP, type SyncRunResult } from './sync-runner.ts'
 
 const CLEANUP_EVERY_MS = 10 * 60_000
+/** Sync history is kept this long (Segment's health views cover 30 days). */
+export const SYNC_HISTORY_DAYS = 30
 
 export interface WarehouseSyncServiceOptions {
   readonly store: Store
@@ -80,7 +82,10 @@ export class WarehouseSyncService {
     const { store, logger } = this.options
     const ended = await store.warehouseSyncs.endInterrupted(INTERRUPTED_NOTICE())
     if (ended.length > 0) logger.warn({ syncIds: ended }, 'ended warehouse syncs whose process stopped')
-    if (Date.now() - this.#lastCleanup > CLEANUP_EVERY_MS) await this.releaseDeletedStaging()
+    if (Date.now() - this.#lastCleanup > CLEANUP_EVERY_MS) {
+      await this.releaseDeletedStaging()
+      await store.warehouseSyncs.prune(new Date(Date.now() - SYNC_HISTORY_DAYS * 86_400_000).toISOString())
+    }
     if (this.options.schedule !== false) await this.#requestDue()
     const sync = await store.warehouseSyncs.claim(this.#owner, this.#leaseMs)
     if (!sync) return false
