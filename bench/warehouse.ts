@@ -1,0 +1,518 @@
+/**
+ * Warehouse sync into PostgreSQL: rows per second that a real sync (`runWarehouseSync`: staging
+ * topic → rows → schema evolution → COPY into staging tables → dedup insert / upsert) loads, against
+ * a raw `COPY … FROM STDIN` of the same rows into plain tables with the same columns, measured in the
+ * same run (goal: at least 0.5 of raw COPY).
+ *
+ * `--messages` Segment-like stored messages (mostly `track` of a few events with ~10 properties,
+ * nested objects and an array; identify and page calls) are staged, in ingest's envelope, in a
+ * warehouse's topic of the embedded SQLite stream, as the process stage stages them. A control plane
+ * on SQLite holds a workspace, a source and a PostgreSQL warehouse pointing at a fresh database of
+ * its own, dropped at the end; the sync is requested, claimed and run as the sync service runs it.
+ * The baseline's rows come from the same staged records through the same pure functions
+ * (`stagedRows`, `planSchema`, per-chunk dedup), are encoded as COPY text beforehand, and only the
+ * COPY is timed; it runs before and after the sync and the ratio is against their mean.
+ *
+ *   npx tsx bench/warehouse.ts [--messages 100000] [--chunk 20000]
+ *
+ * PostgreSQL: `SWITCHYARD_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/postgres (a
+ * user that may create databases). `--help` lists the options.
+ */
+import { mkdirSync, rmSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { pino } from 'pino'
+import { openStore, type Store } from '../src/store/index.ts'
+import { openStream, type EventStream, type StreamRecord } from '../src/stream/index.ts'
+import { quoteIdentifier, type ColumnSpec, type LoadRow } from '../src/warehouses/loaders/index.ts'
+import { dedupeRows } from '../src/warehouses/loaders/batch.ts'
+import { copyTextChunks } from '../src/warehouses/loaders/postgres/postgres-copy.ts'
+import { POSTGRES_TYPES } from '../src/warehouses/loaders/postgres/postgres-loader.ts'
+import { planSchema, UPSERT_TABLES, type TableColumns } from '../src/warehouses/schema/index.ts'
+import { runWarehouseSync, stagedRows, WAREHOUSE_SYNC_GROUP } from '../src/warehouses/sync/index.ts'
+import { createPostgresDatabase, postgresUnavailable, tempDir } from '../test/support/services.ts'
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string' },
+    chunk: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+})
+if (values.help) {
+  console.log(`Usage: npm run bench:warehouse -- [options]
+  --messages N  stored messages staged and synced (default 100000)
+  --chunk N     records per sync chunk (default 20000, the sync's default)
+
+Needs PostgreSQL at SWITCHYARD_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+with a user that may create databases; the bench creates one of its own and drops it.`)
+  process.exit(0)
+}
+const MESSAGES = Number(values.messages ?? 100_000)
+const CHUNK = Number(values.chunk ?? 20_000)
+if (!Number.isSafeInteger(MESSAGES) || MESSAGES < 1) throw new Error('--messages takes a whole number ≥ 1')
+if (!Number.isSafeInteger(CHUNK) || CHUNK < 1) throw new Error('--chunk takes a whole number ≥ 1')
+/** As the sync reads its chunks. */
+const CHUNK_BYTES = 64 * 1024 * 1024
+const POSTGRES_WAREHOUSE = '55d3d3aea3c'
+const TOPIC_GROUP_BASELINE = 'bench-baseline'
+
+// --- Messages ---------------------------------------------------------------------------------------
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run stages the same messages. */
+function random(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+const EVENTS = ['Product Viewed', 'Product Added', 'Order Completed', 'Checkout Started', 'Signed Up']
+const PATHS = ['/', '/pricing', '/docs/getting-started', '/products/widget', '/blog/announcing-switchyard']
+const AGENTS = [
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',
+]
+
+function hex(rand: () => number, length: number): string {
+  let text = ''
+  while (text.length < length)
+    text += Math.floor(rand() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0')
+  return text.slice(0, length)
+}
+
+const uuid = (rand: () => number) => {
+  const h = hex(rand, 32)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`
+}
+
+function properties(event: string, i: number, rand: () => number): Record<string, unknown> {
+  const price = Math.round(rand() * 20_000) / 100
+  const quantity = 1 + Math.floor(rand() * 4)
+  const sku = `SKU-${Math.floor(rand() * 5000)}`
+  switch (event) {
+    case 'Order Completed':
+      return {
+        order_id: `o-${i}`,
+        total: Math.round(price * quantity * 100) / 100,
+        revenue: price * quantity,
+        shipping: 4.99,
+        tax: Math.round(price * 19) / 100,
+        currency: 'EUR',
+        coupon: rand() < 0.2 ? 'SPRING' : null,
+        products: [{ product_id: sku, sku, price, quantity }],
+        payment: { method: rand() < 0.7 ? 'card' : 'paypal', installments: 1 },
+        affiliation: 'web-store',
+      }
+    case 'Signed Up':
+      return {
+        plan: rand() < 0.5 ? 'free' : 'team',
+        method: 'email',
+        trial: true,
+        seats: quantity,
+        referrer: { type: 'campaign', id: `c-${Math.floor(rand() * 40)}` },
+        newsletter: rand() < 0.3,
+        source: 'landing',
+        language: 'en',
+        company_size: '11-50',
+        invited: false,
+      }
+    default:
+      return {
+        product_id: sku,
+        sku,
+        name: `Widget ${sku}`,
+        category: rand() < 0.5 ? 'Widgets' : 'Gadgets',
+        price,
+        quantity,
+        currency: 'EUR',
+        in_stock: rand() < 0.9,
+        product: { brand: 'Acme', variant: rand() < 0.5 ? 'red' : 'blue', size: { width: 10, height: 24 } },
+        position: Math.floor(rand() * 20),
+        url: `https://shop.example.com/products/${sku}`,
+      }
+  }
+}
+
+/** A stored message as ingest leaves it: enriched with ids, times and context. */
+function message(i: number, rand: () => number, start: number): Record<string, unknown> {
+  const userNo = Math.floor(rand() * 20_000)
+  const identified = rand() < 0.7
+  const path = PATHS[Math.floor(rand() * PATHS.length)]!
+  const at = start + i * 10
+  const original = new Date(at).toISOString()
+  const sent = new Date(at + 150).toISOString()
+  const received = new Date(at + 400).toISOString()
+  const common = {
+    messageId: `ajs-next-${uuid(rand)}`,
+    anonymousId: uuid(rand),
+    ...(identified && { userId: `user-${userNo}` }),
+    channel: 'client',
+    context: {
+      library: { name: 'analytics.js', version: 'next-1.84.3' },
+      page: {
+        path,
+        referrer: 'https://www.google.com/',
+        search: '',
+        title: 'Switchyard Shop',
+        url: `https://shop.example.com${path}`,
+      },
+      userAgent: AGENTS[Math.floor(rand() * AGENTS.length)]!,
+      locale: 'en-US',
+      ip: `203.0.113.${Math.floor(rand() * 254) + 1}`,
+    },
+    integrations: {},
+    originalTimestamp: original,
+    sentAt: sent,
+    receivedAt: received,
+    timestamp: new Date(at + 250).toISOString(),
+  }
+  const kind = rand()
+  if (kind < 0.8) {
+    const event = EVENTS[Math.floor(rand() * EVENTS.length)]!
+    return { type: 'track', event, properties: properties(event, i, rand), ...common }
+  }
+  if (kind < 0.9)
+    return {
+      type: 'identify',
+      ...common,
+      userId: `user-${userNo}`,
+      traits: {
+        email: `user-${userNo}@example.com`,
+        name: `User ${userNo}`,
+        plan: rand() < 0.5 ? 'free' : 'team',
+        logins: Math.floor(rand() * 300),
+        created_at: new Date(start - userNo * 60_000).toISOString(),
+        company: { name: `Company ${userNo % 500}`, employees: 10 + (userNo % 90) },
+        address: { city: 'Berlin', country: 'DE' },
+      },
+    }
+  return {
+    type: 'page',
+    name: path === '/' ? 'Home' : path.slice(1),
+    category: 'Shop',
+    properties: {
+      path,
+      referrer: 'https://www.google.com/',
+      title: 'Switchyard Shop',
+      url: `https://shop.example.com${path}`,
+    },
+    ...common,
+  }
+}
+
+/** Stages the messages as the process stage does: ingest's envelope, keyed by the source id. */
+async function stage(stream: EventStream, topic: string, ids: Ids): Promise<number> {
+  const rand = random(42)
+  const start = Date.parse('2026-11-20T08:00:00.000Z')
+  const envelopeStart = `{"sourceId":${JSON.stringify(ids.sourceId)},"workspaceId":${JSON.stringify(ids.workspaceId)},"message":`
+  let bytes = 0
+  for (let i = 0; i < MESSAGES; i += 1000) {
+    const records = []
+    for (let j = i; j < Math.min(MESSAGES, i + 1000); j++) {
+      const value = `${envelopeStart}${JSON.stringify(message(j, rand, start))}}`
+      bytes += Buffer.byteLength(value)
+      records.push({ key: ids.sourceId, value })
+    }
+    await stream.append(topic, records)
+  }
+  return bytes
+}
+
+// --- Baseline: the same rows, raw COPY ----------------------------------------------------------------
+
+interface BaselineTable {
+  readonly table: string
+  readonly columns: ColumnSpec[]
+  readonly rows: LoadRow[]
+}
+
+/**
+ * The rows the sync loads, computed as it computes them (chunk by chunk: staged rows, schema plan,
+ * one row per id per table; users merged), with the columns the tables end up with.
+ */
+async function baselineRows(stream: EventStream, topic: string): Promise<BaselineTable[]> {
+  let schema: TableColumns = {}
+  const byTable = new Map<string, LoadRow[]>()
+  let after = 0
+  for (;;) {
+    const records: StreamRecord[] = await stream.read(topic, TOPIC_GROUP_BASELINE, {
+      after,
+      max: CHUNK,
+      maxBytes: CHUNK_BYTES,
+    })
+    if (records.length === 0) break
+    after = records.at(-1)!.offset
+    for (const [, staged] of stagedRows(records, new Date())) {
+      const plan = planSchema(schema, staged.rows)
+      schema = plan.schema
+      const chunk = new Map<string, LoadRow[]>()
+      for (const { table, row } of plan.rows) {
+        let list = chunk.get(table)
+        if (list === undefined) chunk.set(table, (list = []))
+        list.push(row)
+      }
+      for (const [table, rows] of chunk) {
+        let all = byTable.get(table)
+        if (all === undefined) byTable.set(table, (all = []))
+        for (const row of dedupeRows(table, rows, UPSERT_TABLES.has(table) ? 'merge' : 'first')) all.push(row)
+      }
+    }
+  }
+  await stream.removeGroup(topic, TOPIC_GROUP_BASELINE)
+  return [...byTable].map(([table, rows]) => ({
+    table,
+    columns: Object.entries(schema[table]!).map(([name, type]) => ({ name, type })),
+    rows,
+  }))
+}
+
+const ident = (name: string) => quoteIdentifier(name, 'column', 63)
+
+interface EncodedTable {
+  readonly table: string
+  readonly columns: readonly ColumnSpec[]
+  readonly rows: number
+  readonly text: readonly Buffer[]
+}
+
+/**
+ * COPY text per table, made before the timed part. Only the text is kept (outside the JS heap), so
+ * the sync does not run with the baseline's rows on its heap.
+ */
+function encode(tables: readonly BaselineTable[]): EncodedTable[] {
+  return tables.map(({ table, columns, rows }) => ({
+    table,
+    columns,
+    rows: rows.length,
+    text: [...copyTextChunks(table, columns, rows)].map((chunk) => Buffer.from(chunk)),
+  }))
+}
+
+/** Creates plain tables in `schema` and COPYs the encoded rows into them: the seconds the COPYs took. */
+async function rawCopy(url: string, schema: string, encoded: readonly EncodedTable[]): Promise<number> {
+  const client = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' })
+  await client.connect()
+  try {
+    await client.query(`CREATE SCHEMA ${ident(schema)}`)
+    for (const { table, columns } of encoded) {
+      const list = columns.map((c) => `${ident(c.name)} ${POSTGRES_TYPES[c.type]}`).join(', ')
+      await client.query(`CREATE TABLE ${ident(schema)}.${ident(table)} (${list})`)
+    }
+    await checkpoint(client)
+    const started = performance.now()
+    for (const { table, columns, text } of encoded) {
+      const names = columns.map((c) => ident(c.name)).join(', ')
+      const copy = client.query(copyFrom(`COPY ${ident(schema)}.${ident(table)} (${names}) FROM STDIN`))
+      await pipeline(Readable.from(text), copy)
+    }
+    return (performance.now() - started) / 1000
+  } finally {
+    await client.end()
+  }
+}
+
+/** Starts each timed part with no dirty buffers of the previous one pending (a superuser's; else skipped). */
+async function checkpoint(client: pg.Client): Promise<void> {
+  await client.query('CHECKPOINT').catch(() => {})
+}
+
+// --- The sync ---------------------------------------------------------------------------------------
+
+/** The stream, counting the time its reads take. */
+function timedReads(stream: EventStream): { stream: EventStream; readMs: () => number } {
+  let ms = 0
+  const timed = new Proxy(stream, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target)
+      if (property === 'read')
+        return async (...args: Parameters<EventStream['read']>) => {
+          const started = performance.now()
+          try {
+            return await target.read(...args)
+          } finally {
+            ms += performance.now() - started
+          }
+        }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { stream: timed, readMs: () => ms }
+}
+
+interface SyncFigures {
+  readonly seconds: number
+  readonly rows: number
+  readonly records: number
+  readonly status: string
+  readonly preparationMs: number
+  readonly loadingMs: number
+  readonly readMs: number
+  readonly tables: Record<string, number>
+}
+
+async function sync(
+  store: Store,
+  stream: EventStream,
+  dataDir: string,
+  url: string,
+  ids: Ids,
+): Promise<SyncFigures> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  await checkpoint(client)
+  await client.end()
+  const { sync: requested } = await store.warehouseSyncs.request({
+    workspaceId: ids.workspaceId,
+    warehouseId: ids.warehouse.id,
+    trigger: 'manual',
+    requestedBy: 'bench',
+  })
+  const claimed = await store.warehouseSyncs.claim('bench', 600_000)
+  if (claimed?.id !== requested.id) throw new Error('could not claim the sync just requested')
+  const timed = timedReads(stream)
+  const started = performance.now()
+  const result = await runWarehouseSync({
+    store,
+    stream: timed.stream,
+    warehouse: ids.warehouse,
+    sync: claimed,
+    topic: ids.topic,
+    dataDir,
+    owner: 'bench',
+    leaseMs: 600_000,
+    logger: pino({ level: 'warn' }),
+    chunkRecords: CHUNK,
+  })
+  const seconds = (performance.now() - started) / 1000
+  if (result.status !== 'success')
+    throw new Error(`the sync ended ${result.status}: ${JSON.stringify(result.error ?? result.reports)}`)
+  const report = result.reports[0]!
+  return {
+    seconds,
+    rows: result.rows,
+    records: result.records,
+    status: result.status,
+    preparationMs: report.preparationMs,
+    loadingMs: report.loadingMs,
+    readMs: timed.readMs(),
+    tables: report.tables,
+  }
+}
+
+interface Ids {
+  readonly workspaceId: string
+  readonly sourceId: string
+  readonly warehouse: Awaited<ReturnType<Store['warehouses']['create']>>
+  readonly topic: string
+}
+
+async function setUp(store: Store, database: URL): Promise<Ids> {
+  await store.migrate()
+  const workspace = await store.workspaces.create({ slug: 'bench', name: 'Bench' })
+  const source = await store.sources.create({
+    workspaceId: workspace.id,
+    slug: 'web',
+    name: 'Web',
+    enabled: true,
+    metadataId: 'IqDTy1TpoU', // Javascript
+  })
+  const warehouse = await store.warehouses.create({
+    workspaceId: workspace.id,
+    metadataId: POSTGRES_WAREHOUSE,
+    name: 'Bench',
+    enabled: true,
+    settings: {
+      hostname: database.hostname,
+      port: Number(database.port || 5432),
+      database: database.pathname.slice(1),
+      username: decodeURIComponent(database.username),
+      ...(database.password && { password: decodeURIComponent(database.password) }),
+      sslMode: 'disable',
+    },
+  })
+  await store.warehouses.connectSource(workspace.id, warehouse.id, source.id)
+  return { workspaceId: workspace.id, sourceId: source.id, warehouse, topic: `warehouse-${warehouse.id}` }
+}
+
+// --- Run ----------------------------------------------------------------------------------------------
+
+const unavailable = await postgresUnavailable()
+if (unavailable) {
+  console.error(unavailable)
+  process.exit(1)
+}
+
+const rate = (n: number, seconds: number) => Math.round(n / seconds).toLocaleString('en-US')
+const dir = tempDir()
+const database = await createPostgresDatabase()
+const url = database.url!
+const dataDir = join(dir, 'data')
+mkdirSync(dataDir)
+const store = openStore({ target: { kind: 'sqlite', path: join(dir, 'switchyard.db') }, secretKey: 'bench' })
+const stream = await openStream({ kind: 'sqlite', dataDir, retention: { intervalMs: 0 } })
+try {
+  const ids = await setUp(store, new URL(url))
+  const stagedBytes = await stage(stream, ids.topic, ids)
+  await stream.commit(ids.topic, WAREHOUSE_SYNC_GROUP, 0)
+
+  const prepared = performance.now()
+  const rows = await baselineRows(stream, ids.topic)
+  const rowsMs = performance.now() - prepared
+  const encoded = encode(rows)
+  rows.length = 0
+  const encodeMs = performance.now() - prepared - rowsMs
+  const baselineRowCount = encoded.reduce((n, t) => n + t.rows, 0)
+  const copyBytes = encoded.reduce((n, e) => n + e.text.reduce((m, b) => m + b.byteLength, 0), 0)
+
+  console.log(
+    `warehouse sync into PostgreSQL: ${MESSAGES.toLocaleString('en-US')} messages ` +
+      `(${(stagedBytes / MESSAGES).toFixed(0)} bytes each), chunks of ${CHUNK.toLocaleString('en-US')}, ` +
+      `${encoded.length} tables, ${baselineRowCount.toLocaleString('en-US')} rows ` +
+      `(${(copyBytes / 1024 / 1024).toFixed(0)} MiB of COPY text)`,
+  )
+  console.log(
+    `  baseline preparation (not timed): rows ${(rowsMs / 1000).toFixed(1)} s, COPY text ${(encodeMs / 1000).toFixed(1)} s`,
+  )
+
+  const before = await rawCopy(url, 'raw_copy_before', encoded)
+  console.log(`  raw COPY, before the sync: ${before.toFixed(2)} s, ${rate(baselineRowCount, before)} rows/s`)
+  const synced = await sync(store, stream, dataDir, url, ids)
+  const after = await rawCopy(url, 'raw_copy_after', encoded)
+  console.log(`  raw COPY, after the sync:  ${after.toFixed(2)} s, ${rate(baselineRowCount, after)} rows/s`)
+
+  const otherMs = synced.seconds * 1000 - synced.preparationMs - synced.loadingMs - synced.readMs
+  console.log(
+    `  Switchyard sync:            ${synced.seconds.toFixed(2)} s, ${rate(synced.rows, synced.seconds)} rows/s, ` +
+      `${rate(synced.records, synced.seconds)} messages/s (${synced.rows.toLocaleString('en-US')} rows)`,
+  )
+  console.log(
+    `    time: loading (dedup, COPY, insert/upsert) ${(synced.loadingMs / 1000).toFixed(2)} s, ` +
+      `schema (describe, plan, DDL, record) ${(synced.preparationMs / 1000).toFixed(2)} s, ` +
+      `stream reads ${(synced.readMs / 1000).toFixed(2)} s, ` +
+      `the rest (messages → rows, control plane) ${(otherMs / 1000).toFixed(2)} s`,
+  )
+  if (synced.rows !== baselineRowCount)
+    console.log(`  note: the sync loaded ${synced.rows} rows, the baseline ${baselineRowCount}`)
+  const baselineRate = (baselineRowCount / before + baselineRowCount / after) / 2
+  const ratio = synced.rows / synced.seconds / baselineRate
+  console.log(
+    `  ratio (sync rows/s ÷ mean raw COPY rows/s): ${ratio.toFixed(2)}× (goal ≥ 0.5×; load average ${loadavg()[0]!.toFixed(1)})`,
+  )
+} finally {
+  await stream.close()
+  await store.close()
+  await database.drop()
+  rmSync(dir, { recursive: true, force: true })
+}
