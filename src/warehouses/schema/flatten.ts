@@ -33,7 +33,7 @@ function walk(object: JsonObject, prefix: string, fields: FlatField[]): void {
     }
     const leaf = leafValue(value)
     if (leaf === undefined) continue
-    const name = snakecase(path)
+    const name = snakedPath(path)
     if (name !== '') fields.push({ name, value: leaf })
   }
 }
@@ -48,3 +48,16 @@ function leafValue(value: unknown): WarehouseValue | undefined {
 /** A JSON object (messages come from JSON, so anything object-like that is not an array is one). */
 export const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** Paths repeat from message to message: their snake_cased names are kept (up to a bound). */
+const SNAKED = new Map<string, string>()
+const MAX_SNAKED = 10_000
+
+function snakedPath(path: string): string {
+  let name = SNAKED.get(path)
+  if (name === undefined) {
+    if (SNAKED.size >= MAX_SNAKED) SNAKED.clear()
+    SNAKED.set(path, (name = snakecase(path)))
+  }
+  return name
+}

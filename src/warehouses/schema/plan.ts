@@ -80,8 +80,10 @@ export function planSchema(
   for (const { table, row } of rows) {
     let columns = schema.get(table)
     if (columns === undefined) schema.set(table, (columns = new Map()))
-    const out: [string, unknown][] = []
-    for (const [column, value] of Object.entries(row)) {
+    const out: Record<string, unknown> = {}
+    let kept = 0
+    for (const column in row) {
+      const value = row[column]
       if (value === null || value === undefined) continue
       let type = columns.get(column)
       if (type === undefined) {
@@ -110,9 +112,12 @@ export function planSchema(
           example: value,
         }))
       }
-      if (coerced.value !== null) out.push([column, coerced.value])
+      if (coerced.value !== null) {
+        out[column] = coerced.value
+        kept++
+      }
     }
-    if (out.length > 0) planned.push({ table, row: Object.fromEntries(out) as TableRow['row'] })
+    if (kept > 0) planned.push({ table, row: out as TableRow['row'] })
   }
 
   const createTables: SchemaPlan['createTables'] = []

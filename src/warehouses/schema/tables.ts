@@ -124,7 +124,7 @@ function eventRow(message: StoredMessage, uuidTs: string, own: Record<string, un
   put(row, 'user_id', message.userId)
   for (const [column, value] of Object.entries(own)) put(row, column, value)
   if (isObject(message.context)) {
-    for (const { name, value } of flatten(message.context)) put(row, safeIdentifier(`context_${name}`), value)
+    for (const { name, value } of flatten(message.context)) put(row, contextColumn(name), value)
   }
   put(row, 'received_at', message.receivedAt)
   put(row, 'sent_at', message.sentAt)
@@ -147,7 +147,7 @@ function latestState(id: string, message: StoredMessage, uuidTs: string, traits:
 function withFields(row: Row, fields: unknown): Row {
   if (!isObject(fields)) return row
   for (const { name, value } of flatten(fields)) {
-    if (!isReservedColumn(name)) put(row, safeIdentifier(name), value)
+    if (!isReservedColumn(name)) put(row, cached(FIELD_COLUMNS, name, safeIdentifier), value)
   }
   return row
 }
@@ -159,3 +159,17 @@ function put(row: Row, column: string, value: unknown): void {
 }
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== ''
+
+const CONTEXT_COLUMNS = new Map<string, string>()
+const FIELD_COLUMNS = new Map<string, string>()
+const contextColumn = (name: string) => cached(CONTEXT_COLUMNS, name, (n) => safeIdentifier(`context_${n}`))
+
+/** Names repeat from message to message: columns are kept (up to a bound). */
+function cached(cache: Map<string, string>, name: string, make: (name: string) => string): string {
+  let column = cache.get(name)
+  if (column === undefined) {
+    if (cache.size >= 10_000) cache.clear()
+    cache.set(name, (column = make(name)))
+  }
+  return column
+}

@@ -75,7 +75,10 @@ export interface CoerceOptions {
  * Values that `inferType` gives no type (null, objects) are nulled.
  */
 export function coerce(value: unknown, type: ColumnType, options: CoerceOptions = {}): Coerced {
-  if (inferType(value) === undefined) return NULLED
+  // What `inferType` gives no type, without reading strings as timestamps (every string has a type).
+  const kind = typeof value
+  if (!(kind === 'string' || kind === 'boolean' || (kind === 'number' && Number.isFinite(value))))
+    return NULLED
   const v = value as WarehouseValue
   switch (type) {
     case 'varchar':
@@ -128,6 +131,8 @@ function toBoolean(value: WarehouseValue): Coerced {
 
 function toTimestamp(value: WarehouseValue): Coerced {
   if (typeof value !== 'string') return NULLED
+  // Already canonical (what ingest stores): it is its own canonical form.
+  if (isCanonicalTimestamp(value)) return fit(value)
   const date = readWarehouseTimestamp(value)
   return date === undefined ? NULLED : fit(formatTimestamp(date))
 }
@@ -143,6 +148,15 @@ function readNumber(text: string): number | undefined {
 
 const YEAR_1 = Date.parse('0001-01-01T00:00:00.000Z')
 const YEAR_9999_END = Date.parse('9999-12-31T23:59:59.999Z')
+
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** `2024-01-01T00:00:00.000Z` form, a real instant from year 0001: what `formatTimestamp` writes. */
+function isCanonicalTimestamp(text: string): boolean {
+  if (!CANONICAL.test(text) || text.startsWith('0000')) return false
+  const ms = Date.parse(text)
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === text
+}
 
 /** An ISO-8601 string as a date, for years 0001–9999 (what every warehouse's timestamp type holds). */
 function readWarehouseTimestamp(text: string): Date | undefined {

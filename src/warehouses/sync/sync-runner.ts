@@ -72,6 +72,8 @@ export interface SyncRunResult {
 }
 
 const DEFAULT_CHUNK_RECORDS = 20_000
+/** Tables of a chunk loaded at once (PostgreSQL uses a connection each; DuckDB runs them in turn). */
+const TABLES_IN_PARALLEL = 3
 const CHUNK_BYTES = 64 * 1024 * 1024
 
 /** Runs a claimed sync to its end and records its outcome. Never throws for a warehouse's failure. */
@@ -268,37 +270,53 @@ class SyncRun {
     const loader = this.#loader!
     const schemaName = sourceSchemaName(source.slug, source.id)
     const prepared = performance.now()
-    let current = this.#schemas.get(source.id)
-    if (current === undefined) current = tableColumns(await loader.describe(schemaName))
+    const known = this.#schemas.get(source.id)
+    const current = known ?? tableColumns(await loader.describe(schemaName))
     const plan = planSchema(current, rows, { maxColumnsPerTable: loader.capabilities.maxColumnsPerTable })
     report.notices.push(...planNotices(plan.conflicts, plan.skippedColumns, at))
     if (plan.createTables.length > 0 || plan.addColumns.length > 0) await loader.ensureSchema(schemaName)
     for (const { table, columns } of plan.createTables) await loader.createTable(schemaName, table, columns)
     for (const { table, columns } of plan.addColumns) await loader.addColumns(schemaName, table, columns)
     this.#schemas.set(source.id, plan.schema)
-    await this.#store.warehouseSchemas.record(this.#o.warehouse.id, source.id, plan.schema)
+    // The record changes with the first chunk of a run (the warehouse as found) and with new columns.
+    if (known === undefined || plan.createTables.length > 0 || plan.addColumns.length > 0)
+      await this.#store.warehouseSchemas.record(this.#o.warehouse.id, source.id, plan.schema)
     const loading = performance.now()
     report.preparationMs += loading - prepared
 
-    for (const [table, tableRows] of byTable(plan.rows)) {
+    // Tables load side by side (each its own transaction); outcomes are applied in plan order.
+    const tables = [...byTable(plan.rows)]
+    const outcomes = await mapLimited(tables, TABLES_IN_PARALLEL, async ([table, tableRows]) => {
       const types = plan.schema[table]!
       const columns: ColumnSpec[] = columnsOf(tableRows).map((name) => ({ name, type: types[name]! }))
       try {
         const loaded = UPSERT_TABLES.has(table)
           ? await loader.upsert(schemaName, table, columns, tableRows)
           : await loader.load(schemaName, table, columns, tableRows)
-        const count = loaded.inserted + ('updated' in loaded ? (loaded.updated as number) : 0)
-        report.tables[table] = (report.tables[table] ?? 0) + count
-        report.rows += count
-        this.#rows += count
+        const rows = loaded.inserted + ('updated' in loaded ? (loaded.updated as number) : 0)
+        return { ok: true as const, rows }
       } catch (e) {
-        // A row the table refuses, or a name the warehouse cannot take, will never load: the table's
-        // rows of this chunk are reported and left out so that the rest of the warehouse keeps syncing.
-        // Anything else (the connection, permissions, a transient error) ends the sync, uncommitted.
-        if (!isWarehouseError(e) || (e.kind !== 'data' && e.kind !== 'naming')) throw e
-        report.notices.push({ ...notice('error', e), table })
+        return { ok: false as const, error: e }
       }
-    }
+    })
+    let fatal: unknown
+    outcomes.forEach((outcome, i) => {
+      const table = tables[i]![0]
+      if (outcome.ok) {
+        report.tables[table] = (report.tables[table] ?? 0) + outcome.rows
+        report.rows += outcome.rows
+        this.#rows += outcome.rows
+        return
+      }
+      // A row the table refuses, or a name the warehouse cannot take, will never load: the table's
+      // rows of this chunk are reported and left out so that the rest of the warehouse keeps syncing.
+      // Anything else (the connection, permissions, a transient error) ends the sync, uncommitted.
+      const e = outcome.error
+      if (isWarehouseError(e) && (e.kind === 'data' || e.kind === 'naming'))
+        report.notices.push({ ...notice('error', e), table })
+      else fatal ??= e
+    })
+    if (fatal !== undefined) throw fatal
     report.loadingMs += performance.now() - loading
   }
 
@@ -381,6 +399,24 @@ function tableColumns(schema: Map<string, Map<string, string>>): TableColumns {
   return Object.fromEntries(
     [...schema].map(([table, columns]) => [table, Object.fromEntries(columns)]),
   ) as TableColumns
+}
+
+/** `work` over `items`, at most `limit` at a time; results in the items' order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await work(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
 }
 
 function byTable(rows: readonly TableRow[]): Map<string, TableRow['row'][]> {
