@@ -122,3 +122,18 @@ test('the varchar limit can be changed', () => {
   })
   assert.deepEqual(coerce('x'.repeat(600), 'varchar', { maxVarcharLength: Infinity }).outcome, 'fit')
 })
+
+test('canonical timestamps load as they are; impossible dates are not canonical', () => {
+  for (const [value, expected] of [
+    ['2024-02-29T23:59:59.999Z', '2024-02-29T23:59:59.999Z'],
+    ['0001-01-01T00:00:00.000Z', '0001-01-01T00:00:00.000Z'],
+    ['2023-02-29T00:00:00.000Z', null], // not a leap year
+    ['2024-13-01T00:00:00.000Z', null],
+    ['2024-04-31T00:00:00.000Z', null],
+    ['2024-01-01T24:00:00.000Z', null],
+    ['0000-01-01T00:00:00.000Z', null],
+    ['2024-01-01T10:00:00Z', '2024-01-01T10:00:00.000Z'], // not canonical: parsed and rewritten
+  ] as const) {
+    assert.equal(coerce(value, 'timestamp').value, expected, value)
+  }
+})
