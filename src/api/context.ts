@@ -27,6 +27,11 @@ declare module 'fastify' {
      * route must say (registration fails otherwise), so no route is open by omission.
      */
     permission?: Permission | 'authenticated'
+    /**
+     * The permission must be held on all current and future resources, not just some (creating a
+     * source or warehouse: Segment's "all current and future" scope).
+     */
+    wholeWorkspace?: boolean
     /** Maturity versions the operation exists in, most stable first. Default: all. */
     versions?: readonly ApiVersion[]
     /**

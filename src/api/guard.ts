@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { SwitchyardError } from '../errors/index.ts'
 import type { Store } from '../store/index.ts'
-import { isGranted, type Principal } from './principal.ts'
+import { checkNamedResources, requirePermission, requireUnrestricted } from './access.ts'
+import { tokenPrincipal, type Principal } from './principal.ts'
 import type { RateLimiter, RateLimitVerdict } from './rate-limit.ts'
 import { ALL_VERSIONS, negotiateVersion } from './versioning.ts'
 
@@ -22,7 +23,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
  * 4. rate limiting: per token, or per address when authentication failed; Segment's
  *    `X-RateLimit-*` headers on every answer;
  * 5. 401 when authentication failed;
- * 6. the route's permission (403 with the reason).
+ * 6. the route's permission (403 with the reason): held on something, on all resources for
+ *    operations marked `wholeWorkspace`, and on each source, destination or warehouse the request
+ *    names (`access.ts`).
  */
 export function createGuard(options: GuardOptions) {
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -46,13 +49,11 @@ export function createGuard(options: GuardOptions) {
 
     // Every route declares a permission (checked at registration); only the 404 handler has none.
     const permission = config.permission ?? 'authenticated'
-    if (permission !== 'authenticated' && !isGranted(principal, permission)) {
-      throw new SwitchyardError(
-        'SY_API_FORBIDDEN',
-        `${principal.kind === 'token' ? 'This token' : 'This user'} (${principal.role}) lacks the ${permission} permission needed for ${config.operation ?? 'this operation'}`,
-        { data: { permission } },
-      )
-    }
+    if (permission === 'authenticated') return
+    const operation = config.operation ?? 'this operation'
+    if (config.wholeWorkspace) requireUnrestricted(principal, permission, operation)
+    else requirePermission(principal, permission, operation)
+    await checkNamedResources(request, options.store, principal, permission, operation)
   }
 }
 
@@ -102,11 +103,5 @@ async function authenticate(
       },
     )
   }
-  return {
-    kind: 'token',
-    id: token.id,
-    name: token.description,
-    workspaceId: token.workspaceId,
-    role: token.role,
-  }
+  return tokenPrincipal(store, token)
 }

@@ -6,8 +6,10 @@ import type { WorkQueues } from '../stream/index.ts'
 import type { ApiContext } from './context.ts'
 import { apiErrorHandler } from './errors.ts'
 import { createGuard } from './guard.ts'
+import { openApi } from './openapi.ts'
 import { RateLimiter } from './rate-limit.ts'
 import { archiveRoutes } from './routes/archive.ts'
+import { auditTrailRoutes } from './routes/audit-trail.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { deadLetterRoutes } from './routes/dead-letters.ts'
 import { deliveryOverviewRoutes } from './routes/delivery-overview.ts'
@@ -16,9 +18,15 @@ import { destinationRoutes } from './routes/destinations.ts'
 import { eventTesterRoutes } from './routes/event-tester.ts'
 import { destinationSubscriptionRoutes } from './routes/destination-subscriptions.ts'
 import { destinationFilterRoutes } from './routes/destination-filters.ts'
+import { iamGroupRoutes } from './routes/iam-groups.ts'
+import { iamRoleRoutes } from './routes/iam-roles.ts'
+import { iamUserRoutes } from './routes/iam-users.ts'
+import { labelRoutes } from './routes/labels.ts'
 import { lineageRoutes } from './routes/lineage.ts'
+import { tokenRoutes } from './routes/tokens.ts'
 import { debuggerRoutes } from './routes/debugger.ts'
 import { echoRoutes } from './routes/echo.ts'
+import { eventsVolumeRoutes } from './routes/events-volume.ts'
 import { replayRoutes } from './routes/replays.ts'
 import { sourceRoutes } from './routes/sources.ts'
 import { usageRoutes } from './routes/usage.ts'
@@ -65,11 +73,16 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
     (httpPart === 'body' ? bodyValidator : textValidator).compile(schema as object),
   )
+  // `GET /openapi.json` describes every operation and is public (see `openApi`).
+  const openApiDocument = openApi()
+  app.addHook('onRoute', openApiDocument.collect)
+  await app.register(openApiDocument.plugin)
   app.addHook('onRoute', (route) => {
     if (route.config?.permission === undefined && route.path !== '*') {
       throw new Error(`Public API route ${route.method} ${route.url} declares no permission`)
     }
   })
+  app.addHook('onRequest', openApiDocument.onRequest)
   app.addHook(
     'onRequest',
     createGuard({
@@ -90,6 +103,8 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(catalogRoutes)
   await app.register(sourceRoutes, context)
   await app.register(usageRoutes, context)
+  await app.register(eventsVolumeRoutes, context)
+  await app.register(auditTrailRoutes, context)
   await app.register(archiveRoutes, context)
   await app.register(debuggerRoutes, context)
   await app.register(replayRoutes, context)
@@ -105,4 +120,9 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(warehouseRoutes, context)
   await app.register(warehouseConnectionRoutes, context)
   await app.register(warehouseSyncRoutes, context)
+  await app.register(iamRoleRoutes)
+  await app.register(iamUserRoutes, context)
+  await app.register(iamGroupRoutes, context)
+  await app.register(labelRoutes, context)
+  await app.register(tokenRoutes, context)
 }

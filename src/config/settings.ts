@@ -244,6 +244,21 @@ export const SETTINGS = {
       'Days archived messages are kept for the debugger, lookups and replay; older ones are pruned. 0 keeps them forever.',
     parse: nonNegativeInt,
   }),
+  auditRetentionDays: setting({
+    env: 'SWITCHYARD_AUDIT_RETENTION_DAYS',
+    flag: 'audit-retention-days',
+    default: 90,
+    description: 'Days audit trail events are kept; older ones are pruned. 0 keeps them forever.',
+    parse: nonNegativeInt,
+  }),
+  auditForwardSourceId: setting<string | undefined>({
+    env: 'SWITCHYARD_AUDIT_FORWARD_SOURCE_ID',
+    flag: 'audit-forward-source-id',
+    default: undefined,
+    description:
+      "Id of a source that receives its workspace's audit trail as Track calls (docs/audit-trail.md). Unset: nothing is forwarded.",
+    parse: optionalText,
+  }),
   defaultWarehouse: setting({
     env: 'SWITCHYARD_DEFAULT_WAREHOUSE',
     flag: 'default-warehouse',

@@ -8,6 +8,7 @@ import type { IngestRejectionCounter } from './rejection-counts.ts'
 import { WriteKeyResolver } from './write-keys.ts'
 
 export { analyticsJsSettings } from './analytics-js.ts'
+export { appendToSource, type AppendRejection } from './append.ts'
 export { FAILED_ON_INGEST, IngestRejectionCounter } from './rejection-counts.ts'
 export { MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_NESTING_DEPTH } from './limits.ts'
 

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { publicApi } from '../api/index.ts'
+import { AuditForwarder, AuditRetention, publicApi } from '../api/index.ts'
 import type { SwitchyardConfig } from '../config/index.ts'
 import { SwitchyardError } from '../errors/index.ts'
 import { IngestRejectionCounter, ingest } from '../ingest/index.ts'
@@ -99,6 +99,8 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
   let archiveRetention: ArchiveRetention | undefined
   let replay: ReplayRunner | undefined
   let warehouseSyncs: WarehouseSyncService | undefined
+  let auditRetention: AuditRetention | undefined
+  let auditForwarder: AuditForwarder | undefined
   let stopping = false
   const readiness = async (): Promise<string | undefined> => {
     if (stopping) return 'shutting down'
@@ -127,6 +129,8 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
     await replay?.stop()
     await warehouseSyncs?.stop()
     await archiveRetention?.stop()
+    await auditRetention?.stop()
+    await auditForwarder?.stop()
     await stream?.close()
     await store.close()
     logger.info('stopped')
@@ -200,6 +204,15 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         },
       })
       warehouseSyncs.start()
+      if (config.auditForwardSourceId) {
+        auditForwarder = new AuditForwarder({
+          store,
+          stream: stream!,
+          sourceId: config.auditForwardSourceId,
+          logger: logger.child({ stage: 'audit-forwarding' }),
+        })
+        auditForwarder.start()
+      }
     }
     const bootstrap = await bootstrapWorkspace(store, {
       ...(config.bootstrapToken !== undefined && { bootstrapToken: config.bootstrapToken }),
@@ -215,6 +228,12 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         reply.type(metrics.registry.contentType)
         return metrics.registry.metrics()
       })
+      auditRetention = new AuditRetention({
+        store,
+        retentionDays: config.auditRetentionDays,
+        logger: logger.child({ stage: 'audit-retention' }),
+      })
+      auditRetention.start()
       await control.register(controlPages)
       await control.register(publicApi, {
         prefix: '/api',

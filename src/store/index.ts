@@ -43,7 +43,17 @@ export {
 } from './repositories/warehouse-syncs.ts'
 export type { RecordedSchema, SelectiveSyncOverride } from './repositories/warehouse-schemas.ts'
 export type { ApiToken, NewApiToken, TokenRole } from './repositories/tokens.ts'
-export type { User, Membership } from './repositories/users.ts'
+export type { User, Member, Membership } from './repositories/users.ts'
+export {
+  mergePolicies,
+  type Policy,
+  type PolicyLabel,
+  type PolicyResource,
+  type PolicyResourceType,
+  type PolicySubject,
+} from './repositories/policies.ts'
+export { userGroupNotFound, type UserGroup } from './repositories/user-groups.ts'
+export type { Invite } from './repositories/invites.ts'
 export {
   SYSTEM_ACTOR,
   type Actor,
@@ -53,7 +63,16 @@ export {
   type AuditResource,
   type NewAuditEvent,
 } from './repositories/audit.ts'
-export type { UsageDelta, DailyApiCalls, DailyUsers } from './repositories/usage.ts'
+export type {
+  UsageDelta,
+  DailyApiCalls,
+  DailyUsers,
+  EventVolumeDelta,
+  EventVolumeDimension,
+  EventVolumeGranularity,
+  EventVolumeQuery,
+  EventVolumeRow,
+} from './repositories/usage.ts'
 export {
   SAMPLES_PER_REASON,
   type CountDimension,

@@ -255,6 +255,20 @@ export interface UsageIdentitiesTable {
   identified_day: string | null
 }
 
+/** Messages per source per UTC minute, message type, event name and app version (`EventsApi`). */
+export interface UsageEventVolumeTable {
+  workspace_id: string
+  source_id: string
+  /** `YYYY-MM-DDTHH:MM`, UTC, by the message's receivedAt. */
+  minute: string
+  event_type: string
+  /** The Track event, or a Page or Screen name; empty otherwise. */
+  event_name: string
+  /** `context.app.version`; empty when absent. */
+  app_version: string
+  count: ColumnType<number | string | bigint, number, number>
+}
+
 export interface ConsumerPositionsTable {
   consumer: string
   position: ColumnType<number | string | bigint, number, number>
@@ -435,6 +449,42 @@ export interface MessageLineageBatchesTable {
   entries_json: string
 }
 
+/** A subject's grant of one role: Segment's `PermissionResourceV1` list as JSON. */
+export interface IamPoliciesTable {
+  workspace_id: string
+  /** `user`, `group`, `token` or `invite`. */
+  subject_type: string
+  /** User id, group id, token id, or the invited email. */
+  subject_id: string
+  role_id: string
+  resources: string
+  created_at: Timestamp
+}
+
+export interface UserGroupsTable {
+  id: string
+  workspace_id: string
+  name: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface UserGroupMembersTable {
+  group_id: string
+  workspace_id: string
+  /** Members are kept by email: invited people can be in a group before they have an account. */
+  email: string
+  created_at: Timestamp
+}
+
+export interface InvitesTable {
+  workspace_id: string
+  email: string
+  invited_by: string
+  created_at: Timestamp
+  expires_at: Timestamp
+}
+
 export interface ControlPlaneDatabase {
   workspaces: WorkspacesTable
   sources: SourcesTable
@@ -457,6 +507,7 @@ export interface ControlPlaneDatabase {
   audit_events: AuditEventsTable
   usage_api_calls: UsageApiCallsTable
   usage_identities: UsageIdentitiesTable
+  usage_event_volume: UsageEventVolumeTable
   consumer_positions: ConsumerPositionsTable
   delivery_counts: DeliveryCountsTable
   delivery_latency: DeliveryLatencyTable
@@ -468,6 +519,10 @@ export interface ControlPlaneDatabase {
   schema_fields: SchemaFieldsTable
   blocked_events: BlockedEventsTable
   replay_jobs: ReplayJobsTable
+  iam_policies: IamPoliciesTable
+  user_groups: UserGroupsTable
+  user_group_members: UserGroupMembersTable
+  invites: InvitesTable
 }
 
 export const toIso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString()

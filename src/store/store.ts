@@ -16,7 +16,10 @@ import type { RepositoryContext } from './repositories/context.ts'
 import { DestinationRepository } from './repositories/destinations.ts'
 import { DestinationFilterRepository } from './repositories/destination-filters.ts'
 import { DestinationSubscriptionRepository } from './repositories/destination-subscriptions.ts'
+import { InviteRepository } from './repositories/invites.ts'
 import { LabelRepository } from './repositories/labels.ts'
+import { PolicyRepository } from './repositories/policies.ts'
+import { UserGroupRepository } from './repositories/user-groups.ts'
 import { ConsumerPositionRepository } from './repositories/positions.ts'
 import { ReplayJobRepository } from './repositories/replay-jobs.ts'
 import { SourceSchemaRepository } from './repositories/source-schema.ts'
@@ -46,6 +49,9 @@ export interface Repositories {
   readonly warehouseSchemas: WarehouseSchemaRepository
   readonly tokens: ApiTokenRepository
   readonly users: UserRepository
+  readonly policies: PolicyRepository
+  readonly userGroups: UserGroupRepository
+  readonly invites: InviteRepository
   readonly audit: AuditRepository
   readonly usage: UsageRepository
   readonly positions: ConsumerPositionRepository
@@ -99,6 +105,9 @@ function bindRepositories(ctx: RepositoryContext): Repositories {
     warehouseSchemas: new WarehouseSchemaRepository(ctx),
     tokens: new ApiTokenRepository(ctx),
     users: new UserRepository(ctx),
+    policies: new PolicyRepository(ctx),
+    userGroups: new UserGroupRepository(ctx),
+    invites: new InviteRepository(ctx),
     audit: new AuditRepository(ctx),
     usage: new UsageRepository(ctx),
     positions: new ConsumerPositionRepository(ctx),

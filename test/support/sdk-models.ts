@@ -28,6 +28,7 @@ const models = sdk as unknown as Record<string, ModelClass | undefined>
  */
 const ADDITIONS: Record<string, readonly string[]> = {
   DestinationV1: ['consentCategories', 'egressUrl'],
+  AuditEventV1: ['actorType', 'actorName', 'before', 'after'],
   CreateValidationInWarehouseV1Output: ['error'],
   SyncV1: ['syncId', 'trigger', 'tables', 'preparationDuration', 'loadingDuration'],
   SyncNoticeV1: ['table', 'kind', 'code', 'hint'],

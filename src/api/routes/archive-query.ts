@@ -1,3 +1,4 @@
+import { maskJsonText, maskMessage } from '../pii.ts'
 import { indexable } from '../../archive/index.ts'
 import { SwitchyardError } from '../../errors/index.ts'
 import { isMessageType, MESSAGE_TYPES } from '../../spec/index.ts'
@@ -71,15 +72,18 @@ export function readArchiveFilter(query: Record<string, unknown>): ArchiveFilter
   return filter
 }
 
-/** An archived message as the API shows it. */
-export const archivedMessageV1 = (m: ArchivedMessage) => ({
-  id: String(m.id),
-  sourceId: m.sourceId,
-  receivedAt: m.receivedAt,
-  blocked: m.blocked,
-  message: JSON.parse(m.message) as Record<string, unknown>,
-})
+/** An archived message as the API shows it; with `mask`, its personal data masked (no PII access). */
+export const archivedMessageV1 = (m: ArchivedMessage, mask = false) => {
+  const message = JSON.parse(m.message) as Record<string, unknown>
+  return {
+    id: String(m.id),
+    sourceId: m.sourceId,
+    receivedAt: m.receivedAt,
+    blocked: m.blocked,
+    message: mask ? maskMessage(message) : message,
+  }
+}
 
-/** The same as JSON text, without parsing the stored message (the debugger's event data). */
-export const archivedMessageJson = (m: ArchivedMessage): string =>
-  `{"id":"${m.id}","sourceId":${JSON.stringify(m.sourceId)},"receivedAt":"${m.receivedAt}","blocked":${m.blocked},"message":${m.message}}`
+/** The same as JSON text, without parsing the stored message unless masking (the debugger's event data). */
+export const archivedMessageJson = (m: ArchivedMessage, mask = false): string =>
+  `{"id":"${m.id}","sourceId":${JSON.stringify(m.sourceId)},"receivedAt":"${m.receivedAt}","blocked":${m.blocked},"message":${mask ? maskJsonText(m.message) : m.message}}`

@@ -1,3 +1,4 @@
+import { isGranted } from '../principal.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { SwitchyardError } from '../../errors/index.ts'
 import { sourceNotFound, type SchemaEvent, type SchemaField } from '../../store/index.ts'
@@ -72,7 +73,7 @@ export const archiveRoutes: FastifyPluginAsync<ApiContext> = async (app, { store
         : []
       return {
         data: {
-          messages: messages.map(archivedMessageV1),
+          messages: messages.map((m) => archivedMessageV1(m, !isGranted(request.principal, 'pii:read'))),
           pagination: keysetPaginationOutput(page, messages.at(-1)?.id, messages.length),
         },
       }

@@ -1,3 +1,5 @@
+import { maskMessage } from '../pii.ts'
+import { isGranted } from '../principal.ts'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { SwitchyardError } from '../../errors/index.ts'
 import { deliveryQueue } from '../../pipeline/index.ts'
@@ -35,7 +37,7 @@ interface Params {
 }
 
 /** A parked item as the API shows it: the queue's bookkeeping and the message itself. */
-export function deadLetterV1(item: QueueItem) {
+export function deadLetterV1(item: QueueItem, mask = false) {
   let envelope: Partial<IngestEnvelope> = {}
   try {
     envelope = JSON.parse(String(item.value)) as IngestEnvelope
@@ -50,7 +52,7 @@ export function deadLetterV1(item: QueueItem) {
     attempts: item.attempts,
     enqueuedAt: new Date(item.enqueuedAt).toISOString(),
     lastError: item.lastError ?? null,
-    message: message ?? null,
+    message: (mask && message ? maskMessage(message) : message) ?? null,
   }
 }
 
@@ -85,7 +87,7 @@ export const deadLetterRoutes: FastifyPluginAsync<ApiContext> = async (app, { st
       const more = items.length > page.count
       return {
         data: {
-          deadLetters: shown.map(deadLetterV1),
+          deadLetters: shown.map((item) => deadLetterV1(item, !isGranted(request.principal, 'pii:read'))),
           pagination: {
             ...keysetPaginationOutput(page, more ? shown.at(-1)!.id : undefined, shown.length),
             totalEntries: stats.parked,

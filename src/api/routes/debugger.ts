@@ -1,3 +1,4 @@
+import { isGranted } from '../principal.ts'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsync } from 'fastify'
@@ -63,6 +64,7 @@ export const debuggerRoutes: FastifyPluginAsync<DebuggerOptions> = async (app, o
           write,
           signal: stream.signal,
           pollMs,
+          mask: !isGranted(request.principal, 'pii:read'),
           log: (error) => request.log.warn({ err: error }, 'debugger stream could not read the archive'),
         })
       } finally {
@@ -78,11 +80,13 @@ interface Follower {
   write(chunk: string): Promise<void>
   signal: AbortSignal
   pollMs: number
+  /** Mask personal data: the caller has no PII access. */
+  mask: boolean
   log(error: unknown): void
 }
 
-const messageEvent = (m: Parameters<typeof archivedMessageJson>[0]) =>
-  `id: ${m.id}\nevent: message\ndata: ${archivedMessageJson(m)}\n\n`
+const messageEvent = (m: Parameters<typeof archivedMessageJson>[0], mask: boolean) =>
+  `id: ${m.id}\nevent: message\ndata: ${archivedMessageJson(m, mask)}\n\n`
 
 /** Sends the backlog, then new messages until the signal aborts. */
 async function follow(
@@ -98,7 +102,7 @@ async function follow(
         (m) => m.id > lastEventId,
       )
     : []
-  for (const m of backlog.reverse()) await f.write(messageEvent(m))
+  for (const m of backlog.reverse()) await f.write(messageEvent(m, f.mask))
   await f.write(`event: ready\ndata: {"backlog":${backlog.length}}\n\n`)
   while (!f.signal.aborted) {
     await sleep(f.pollMs, undefined, { signal: f.signal }).catch(() => {})
@@ -115,7 +119,7 @@ async function follow(
               limit: DEBUGGER_BACKLOG,
             })
           : []
-        for (const m of found) await f.write(messageEvent(m))
+        for (const m of found) await f.write(messageEvent(m, f.mask))
         cursor = found.length === DEBUGGER_BACKLOG ? found.at(-1)!.id : latest
         if (f.signal.aborted || found.length < DEBUGGER_BACKLOG) break
       }

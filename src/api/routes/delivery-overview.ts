@@ -1,3 +1,5 @@
+import { maskExchange, maskJsonText } from '../pii.ts'
+import { isGranted } from '../principal.ts'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { DROP_REASONS } from '../../destinations/index.ts'
 import { SwitchyardError } from '../../errors/index.ts'
@@ -144,6 +146,8 @@ export const deliveryOverviewRoutes: FastifyPluginAsync<ApiContext> = async (app
         ...(reason !== undefined && { reason }),
         limit: reason === undefined ? 100 : 10,
       })
+      // Without PII access, payloads and the request and answer bodies are masked.
+      const mask = !isGranted(request.principal, 'pii:read')
       return {
         data: {
           samples: samples.map((s) => ({
@@ -156,10 +160,10 @@ export const deliveryOverviewRoutes: FastifyPluginAsync<ApiContext> = async (app
             eventType: s.eventType,
             eventName: s.eventName,
             detail: s.detail,
-            payload: s.payload,
+            payload: mask ? maskJsonText(s.payload) : s.payload,
             payloadTruncated: s.payloadTruncated,
-            request: s.request ?? null,
-            response: s.response ?? null,
+            request: (mask ? maskExchange(s.request) : s.request) ?? null,
+            response: (mask ? maskExchange(s.response) : s.response) ?? null,
           })),
         },
       }

@@ -13,6 +13,7 @@ import {
 import { SwitchyardError } from '../../errors/index.ts'
 import { deliveryQueue } from '../../pipeline/index.ts'
 import { sourceNotFound, type Destination, type Repositories } from '../../store/index.ts'
+import { destinationVisibility, listWithin, requireOn, sourceRef } from '../access.ts'
 import { recordChange } from '../audit.ts'
 import type { ApiContext } from '../context.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
@@ -186,10 +187,15 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
     { config: { operation: 'listDestinations', permission: 'destination:read' } },
     async (request) => {
       const page = readPagination(request.query)
-      const { items, total } = await store.destinations.list(request.principal.workspaceId, {
-        offset: page.offset,
-        limit: page.count,
-      })
+      const { principal } = request
+      const visible = await destinationVisibility(store, principal, 'destination:read')
+      const { items, total } = await listWithin(
+        principal,
+        'destination:read',
+        page,
+        (p) => store.destinations.list(principal.workspaceId, p),
+        visible,
+      )
       return {
         data: {
           destinations: items.map((d) => destinationV1(d, request)),
@@ -221,6 +227,9 @@ export const destinationRoutes: FastifyPluginAsync<ApiContext> = async (app, { s
     async (request, reply) => {
       const body = request.body
       const { workspaceId } = request.principal
+      // The source named in the body must be within the caller's grants (before anything else is told).
+      const named = await store.sources.get(workspaceId, body.sourceId)
+      if (named) requireOn(request.principal, 'destination:write', sourceRef(named), 'createDestination')
       const entry = findDestinationEntry(body.metadataId)
       if (!entry) {
         throw new SwitchyardError(

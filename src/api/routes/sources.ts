@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { SwitchyardError } from '../../errors/index.ts'
 import { findSourceMetadata, type SourceMetadata } from '../../spec/index.ts'
 import { sourceNotFound, type Source } from '../../store/index.ts'
+import { canReadSource, listWithin } from '../access.ts'
 import { recordChange } from '../audit.ts'
 import { sourceMetadataV1 } from './catalog.ts'
 import type { ApiContext } from '../context.ts'
@@ -83,10 +84,15 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
     { config: { operation: 'listSources', permission: 'source:read' } },
     async (request) => {
       const page = readPagination(request.query)
-      const { items, total } = await store.sources.list(request.principal.workspaceId, {
-        offset: page.offset,
-        limit: page.count,
-      })
+      const { principal } = request
+      // A principal granted some sources only (by id or label) sees those.
+      const { items, total } = await listWithin(
+        principal,
+        'source:read',
+        page,
+        (p) => store.sources.list(principal.workspaceId, p),
+        (s) => canReadSource(principal, s),
+      )
       return {
         data: { sources: items.map((s) => sourceV1(s, request)), pagination: paginationOutput(page, total) },
       }
@@ -106,7 +112,10 @@ export const sourceRoutes: FastifyPluginAsync<ApiContext> = async (app, { store 
 
   app.post<{ Body: CreateBody }>(
     '/sources',
-    { schema: { body: createBody }, config: { operation: 'createSource', permission: 'source:write' } },
+    {
+      schema: { body: createBody },
+      config: { operation: 'createSource', permission: 'source:write', wholeWorkspace: true },
+    },
     async (request, reply) => {
       const body = request.body
       const slug = checkSlug(body.slug)

@@ -13,7 +13,8 @@ import {
 import { recordChange } from '../audit.ts'
 import type { ApiContext } from '../context.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
-import { isGranted, type Permission, type Principal } from '../principal.ts'
+import { listWithin, requirePermission } from '../access.ts'
+import { isGrantedOn, type Permission, type Principal } from '../principal.ts'
 import { checkName } from '../rules.ts'
 import { freeName } from './destinations.ts'
 import { warehouseMetadataV1 } from './warehouse-catalog.ts'
@@ -202,13 +203,7 @@ function checkUnique(
 
 /** For operations that touch a second kind of resource: the caller needs its permission too. */
 export function requireAlso(principal: Principal, permission: Permission, operation: string) {
-  if (!isGranted(principal, permission)) {
-    throw new SwitchyardError(
-      'SY_API_FORBIDDEN',
-      `${principal.kind === 'token' ? 'This token' : 'This user'} (${principal.role}) lacks the ${permission} permission needed for ${operation}`,
-      { data: { permission } },
-    )
-  }
+  requirePermission(principal, permission, operation)
 }
 
 /**
@@ -234,10 +229,14 @@ export const warehouseRoutes: FastifyPluginAsync<ApiContext> = async (app, { sto
     { config: { operation: 'listWarehouses', permission: 'warehouse:read' } },
     async (request) => {
       const page = readPagination(request.query)
-      const { items, total } = await store.warehouses.list(request.principal.workspaceId, {
-        offset: page.offset,
-        limit: page.count,
-      })
+      const { principal } = request
+      const { items, total } = await listWithin(
+        principal,
+        'warehouse:read',
+        page,
+        (p) => store.warehouses.list(principal.workspaceId, p),
+        (w) => isGrantedOn(principal, 'warehouse:read', { type: 'WAREHOUSE', id: w.id }),
+      )
       return {
         data: {
           warehouses: items.map((w) => warehouseV1(w, request)),
@@ -259,7 +258,10 @@ export const warehouseRoutes: FastifyPluginAsync<ApiContext> = async (app, { sto
 
   app.post<{ Body: CreateBody }>(
     '/warehouses',
-    { schema: { body: createBody }, config: { operation: 'createWarehouse', permission: 'warehouse:write' } },
+    {
+      schema: { body: createBody },
+      config: { operation: 'createWarehouse', permission: 'warehouse:write', wholeWorkspace: true },
+    },
     async (request, reply) => {
       const body = request.body
       const { workspaceId } = request.principal

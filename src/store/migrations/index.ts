@@ -10,6 +10,8 @@ import { destinationRouting } from './0005-destination-routing.ts'
 import { destinationActions } from './0006-destination-actions.ts'
 import { lineageByReceivedTime } from './0007-lineage-by-received-time.ts'
 import { warehouseSyncs } from './0008-warehouse-syncs.ts'
+import { iam } from './0009-iam.ts'
+import { usageEvents } from './0010-usage-events.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
@@ -22,6 +24,8 @@ function migrations(caps: StoreCapabilities): Record<string, Migration> {
     '0006-destination-actions': destinationActions(caps),
     '0007-lineage-by-received-time': lineageByReceivedTime(caps),
     '0008-warehouse-syncs': warehouseSyncs(caps),
+    '0009-iam': iam(caps),
+    '0010-usage-events': usageEvents(),
   }
 }
 

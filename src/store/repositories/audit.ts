@@ -1,6 +1,7 @@
 import { newId } from '../ids.ts'
 import { toIso, type AuditEventsTable, type Row, type NewRow } from '../schema.ts'
 import { countRows, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
+import { ConsumerPositionRepository } from './positions.ts'
 
 export type ActorType = 'user' | 'token' | 'system'
 
@@ -80,6 +81,33 @@ export class AuditRepository {
       .offset(page.offset)
       .execute()
     return { items: rows.map(toEvent), total: await countRows(query) }
+  }
+
+  /**
+   * Oldest first: the workspace's events from `from` (inclusive) to `to` (exclusive), at most
+   * `limit` (all when undefined). What audit forwarding reads.
+   */
+  async listRange(workspaceId: string, from: string, to: string, limit?: number): Promise<AuditEvent[]> {
+    let query = this.ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .orderBy('created_at')
+      .orderBy('id')
+    if (limit !== undefined) query = query.limit(limit)
+    return (await query.execute()).map(toEvent)
+  }
+
+  /** Where a reader of the trail (audit forwarding) has got to (see `ConsumerPositionRepository`). */
+  position(consumer: string): Promise<number> {
+    return new ConsumerPositionRepository(this.ctx).get(consumer)
+  }
+
+  /** Compare-and-set of a reader's position (see `ConsumerPositionRepository.advance`). */
+  advancePosition(consumer: string, from: number, to: number): Promise<boolean> {
+    return new ConsumerPositionRepository(this.ctx).advance(consumer, from, to)
   }
 
   /** Deletes events older than `before` (retention). Returns how many went. */

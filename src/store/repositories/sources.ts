@@ -103,6 +103,14 @@ export class SourceRepository {
     return source
   }
 
+  /** A source by id alone, in any workspace (for settings that name a source, such as audit forwarding). */
+  async findById(id: string): Promise<Source | undefined> {
+    const row = await this.ctx.db.selectFrom('sources').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) return undefined
+    const [source] = await this.hydrate([row])
+    return source
+  }
+
   /** The source a write key belongs to, in any workspace, enabled or not (ingest decides). */
   async findByWriteKey(writeKey: string): Promise<Source | undefined> {
     const row = await this.ctx.db

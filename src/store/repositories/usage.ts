@@ -15,7 +15,50 @@ export interface UsageDelta {
     /** For an anonymousId: whether it came with a userId in this batch. */
     identified: boolean
   }[]
+  /** Messages per source, UTC minute (`YYYY-MM-DDTHH:MM`), type, event name and app version. */
+  events?: EventVolumeDelta[]
 }
+
+export interface EventVolumeDelta {
+  workspaceId: string
+  sourceId: string
+  minute: string
+  eventType: string
+  eventName: string
+  appVersion: string
+  count: number
+}
+
+export type EventVolumeGranularity = 'DAY' | 'HOUR' | 'MINUTE'
+export type EventVolumeDimension = 'source' | 'eventName' | 'eventType'
+
+export interface EventVolumeQuery {
+  granularity: EventVolumeGranularity
+  /** UTC minutes, `YYYY-MM-DDTHH:MM`: from inclusive, to exclusive. */
+  fromMinute: string
+  toMinute: string
+  groupBy: readonly EventVolumeDimension[]
+  sourceIds?: readonly string[]
+  eventNames?: readonly string[]
+  eventTypes?: readonly string[]
+  appVersions?: readonly string[]
+}
+
+/** One bucket of one group: `bucket` is the minute, hour (`YYYY-MM-DDTHH`) or day it starts. */
+export interface EventVolumeRow {
+  bucket: string
+  sourceId?: string
+  eventName?: string
+  eventType?: string
+  count: number
+}
+
+const BUCKET_LENGTH: Record<EventVolumeGranularity, number> = { DAY: 10, HOUR: 13, MINUTE: 16 }
+const DIMENSION_COLUMN = {
+  source: 'source_id',
+  eventName: 'event_name',
+  eventType: 'event_type',
+} as const
 
 export interface DailyApiCalls {
   sourceId?: string
@@ -79,6 +122,58 @@ export class UsageRepository {
         )
         .execute()
     }
+    const events = delta.events ?? []
+    for (let i = 0; i < events.length; i += CHUNK) {
+      await this.ctx.db
+        .insertInto('usage_event_volume')
+        .values(
+          events.slice(i, i + CHUNK).map((e) => ({
+            workspace_id: e.workspaceId,
+            source_id: e.sourceId,
+            minute: e.minute,
+            event_type: e.eventType,
+            event_name: e.eventName,
+            app_version: e.appVersion,
+            count: e.count,
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(['source_id', 'minute', 'event_type', 'event_name', 'app_version'])
+            .doUpdateSet({ count: sql`usage_event_volume.count + excluded.count` }),
+        )
+        .execute()
+    }
+  }
+
+  /** Event volume in buckets of the granularity, per group of the `groupBy` dimensions. */
+  async eventVolume(workspaceId: string, q: EventVolumeQuery): Promise<EventVolumeRow[]> {
+    const bucket = sql<string>`substr(minute, 1, ${sql.lit(BUCKET_LENGTH[q.granularity])})`
+    const columns = q.groupBy.map((d) => DIMENSION_COLUMN[d])
+    let query = this.ctx.db
+      .selectFrom('usage_event_volume')
+      .select((eb) => [bucket.as('bucket'), ...columns, eb.fn.sum<number | string>('count').as('count')])
+      .where('workspace_id', '=', workspaceId)
+      .where('minute', '>=', q.fromMinute)
+      .where('minute', '<', q.toMinute)
+    if (q.sourceIds?.length) query = query.where('source_id', 'in', q.sourceIds)
+    if (q.eventNames?.length) query = query.where('event_name', 'in', q.eventNames)
+    if (q.eventTypes?.length) query = query.where('event_type', 'in', q.eventTypes)
+    if (q.appVersions?.length) query = query.where('app_version', 'in', q.appVersions)
+    const rows = await query
+      .groupBy([bucket, ...columns])
+      .orderBy(bucket)
+      .execute()
+    return rows.map((r) => {
+      const row = r as Record<string, unknown>
+      return {
+        bucket: String(row.bucket),
+        ...(row.source_id !== undefined && { sourceId: String(row.source_id) }),
+        ...(row.event_name !== undefined && { eventName: String(row.event_name) }),
+        ...(row.event_type !== undefined && { eventType: String(row.event_type) }),
+        count: Number(row.count),
+      }
+    })
   }
 
   /** Where a consumer that writes usage has got to in its stream (see `ConsumerPositionRepository`). */
@@ -118,18 +213,20 @@ export class UsageRepository {
    */
   async dailyUsers(workspaceId: string, month: string, perSource: boolean): Promise<DailyUsers[]> {
     const scope = perSource ? sql`source_id` : sql`''`
+    // PostgreSQL refuses a constant in GROUP BY: the workspace scope groups by nothing more.
+    const scopeGroup = perSource ? sql`source_id, ` : sql``
     const firsts = await sql<{ scope: string; kind: string; day: string; n: number | string }>`
       select scope, kind, first_day as day, count(*) as n from (
         select ${scope} as scope, kind, identity, min(first_day) as first_day
         from usage_identities where workspace_id = ${workspaceId} and month = ${month}
-        group by ${scope}, kind, identity
+        group by ${scopeGroup}kind, identity
       ) identities group by scope, kind, first_day`.execute(this.ctx.db)
     const identified = await sql<{ scope: string; day: string; n: number | string }>`
       select scope, identified_day as day, count(*) as n from (
         select ${scope} as scope, identity, min(identified_day) as identified_day
         from usage_identities
         where workspace_id = ${workspaceId} and month = ${month} and kind = 'anonymous' and identified_day is not null
-        group by ${scope}, identity
+        group by ${scopeGroup}identity
       ) identities group by scope, identified_day`.execute(this.ctx.db)
 
     const days = new Set<string>()

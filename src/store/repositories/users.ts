@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../dialect.ts'
 import { newId } from '../ids.ts'
 import { toIso, type UsersTable, type Row, type NewRow } from '../schema.ts'
 import { hashPassword, verifyPassword } from '../secrets.ts'
-import { nowIso, type RepositoryContext } from './context.ts'
+import { countRows, nowIso, type Page, type PageResult, type RepositoryContext } from './context.ts'
 
 /** A person who logs in to the web app. Accounts are global; membership is per workspace. */
 export interface User {
@@ -83,6 +83,21 @@ export class UserRepository {
       .execute()
   }
 
+  /** The account with this email, if any. */
+  async findByEmail(email: string): Promise<User | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', normaliseEmail(email))
+      .executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  /** Workspace members (IAM's users). */
+  get members(): MemberQueries {
+    return new MemberQueries(this.ctx)
+  }
+
   async memberships(userId: string): Promise<Membership[]> {
     const rows = await this.ctx.db
       .selectFrom('workspace_members')
@@ -90,6 +105,82 @@ export class UserRepository {
       .where('user_id', '=', userId)
       .execute()
     return rows.map((r) => ({ workspaceId: r.workspace_id, userId: r.user_id, role: r.role }))
+  }
+}
+
+/** A member of a workspace: the account and its access level there. */
+export interface Member extends User {
+  /** `Workspace Owner` or `Workspace Member`. */
+  role: string
+}
+
+const MEMBER_COLUMNS = ['u.id', 'u.email', 'u.name', 'u.created_at', 'm.role'] as const
+
+const toMember = (r: {
+  id: string
+  email: string
+  name: string
+  created_at: Date | string
+  role: string
+}) => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  createdAt: toIso(r.created_at),
+  role: r.role,
+})
+
+/** The members of workspaces (IAM's users): listing, lookup and removal. */
+export class MemberQueries {
+  constructor(private readonly ctx: RepositoryContext) {}
+
+  async list(workspaceId: string, page: Page): Promise<PageResult<Member>> {
+    const base = this.ctx.db
+      .selectFrom('workspace_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .where('m.workspace_id', '=', workspaceId)
+    const rows = await base
+      .select(MEMBER_COLUMNS)
+      .orderBy('u.email')
+      .offset(page.offset)
+      .limit(page.limit)
+      .execute()
+    return { items: rows.map(toMember), total: await countRows(base) }
+  }
+
+  async get(workspaceId: string, userId: string): Promise<Member | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('workspace_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(MEMBER_COLUMNS)
+      .where('m.workspace_id', '=', workspaceId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst()
+    return row && toMember(row)
+  }
+
+  /** Members with these emails (to tell which group members are users and which are invites). */
+  async byEmails(workspaceId: string, emails: readonly string[]): Promise<Member[]> {
+    if (emails.length === 0) return []
+    const rows = await this.ctx.db
+      .selectFrom('workspace_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(MEMBER_COLUMNS)
+      .where('m.workspace_id', '=', workspaceId)
+      .where('u.email', 'in', emails.map(normaliseEmail))
+      .orderBy('u.email')
+      .execute()
+    return rows.map(toMember)
+  }
+
+  /** Removes the membership (the account stays); false when the user was not a member. */
+  async remove(workspaceId: string, userId: string): Promise<boolean> {
+    const result = await this.ctx.db
+      .deleteFrom('workspace_members')
+      .where('workspace_id', '=', workspaceId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
   }
 }
 
