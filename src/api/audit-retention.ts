@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Store } from '../store/index.ts'
-import { pause } from '../stream/index.ts'
+import { runEvery } from '../stream/index.ts'
 
 export interface AuditRetentionOptions {
   store: Store
@@ -41,16 +41,16 @@ export class AuditRetention {
     return this.options.store.audit.prune(new Date(now - this.options.retentionDays * DAY_MS).toISOString())
   }
 
-  async #loop(): Promise<void> {
-    while (!this.#abort.signal.aborted) {
-      try {
+  #loop(): Promise<void> {
+    return runEvery(
+      this.options.intervalMs ?? 60 * 60_000,
+      async () => {
         const deleted = await this.prune()
         if (deleted > 0) this.options.logger.info({ deleted }, 'pruned audit events past retention')
-      } catch (error) {
-        if (this.#abort.signal.aborted) break
-        this.options.logger.error({ err: error }, 'audit retention failed; trying again at the next pass')
-      }
-      await pause(this.options.intervalMs ?? 60 * 60_000, this.#abort.signal)
-    }
+      },
+      this.#abort.signal,
+      (error) =>
+        this.options.logger.error({ err: error }, 'audit retention failed; trying again at the next pass'),
+    )
   }
 }

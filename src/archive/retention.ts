@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Store } from '../store/index.ts'
+import { runEvery } from '../stream/index.ts'
 
 export interface ArchiveRetentionOptions {
   store: Store
@@ -54,18 +55,16 @@ export class ArchiveRetention {
     return deleted
   }
 
-  async #loop(): Promise<void> {
-    while (!this.#abort.signal.aborted) {
-      try {
+  #loop(): Promise<void> {
+    return runEvery(
+      this.options.intervalMs ?? 10 * 60_000,
+      async () => {
         const deleted = await this.prune()
         if (deleted > 0) this.options.logger.info({ deleted }, 'pruned archived messages past retention')
-      } catch (error) {
-        if (this.#abort.signal.aborted) break
-        this.options.logger.error({ err: error }, 'archive retention failed; trying again at the next pass')
-      }
-      await sleep(this.options.intervalMs ?? 10 * 60_000, undefined, { signal: this.#abort.signal }).catch(
-        () => {},
-      )
-    }
+      },
+      this.#abort.signal,
+      (error) =>
+        this.options.logger.error({ err: error }, 'archive retention failed; trying again at the next pass'),
+    )
   }
 }

@@ -31,7 +31,7 @@ export {
   type StreamOverrides,
 } from './stream-config.ts'
 export { StreamClosedError, StreamUnavailableError } from './stream-errors.ts'
-export { pause, runUntilStopped } from './run-until-stopped.ts'
+export { pause, runEvery, runUntilStopped } from './run-until-stopped.ts'
 export { evaluateLimits } from './stream-limits.ts'
 export { SQLITE_STREAM_FILE } from './sqlite/sqlite-stream.ts'
 export { parseNatsUrl } from './jetstream/jetstream-url.ts'

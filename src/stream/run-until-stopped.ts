@@ -28,3 +28,24 @@ export async function runUntilStopped(
 /** Waits `ms`, or less when `signal` aborts; never throws. */
 export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
   sleep(ms, undefined, { signal }).catch(() => {})
+
+/**
+ * The loop of periodic housekeeping (retention passes): run `pass` now and then every `intervalMs`
+ * until `signal` aborts. A failed pass is told to `onFailure` and the next pass comes at its time.
+ */
+export async function runEvery(
+  intervalMs: number,
+  pass: () => Promise<unknown>,
+  signal: AbortSignal,
+  onFailure: (error: unknown) => void,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await pass()
+    } catch (error) {
+      if (signal.aborted) break
+      onFailure(error)
+    }
+    await pause(intervalMs, signal)
+  }
+}
