@@ -210,6 +210,34 @@ describe("destinations and Delivery Overview through Segment's SDK", () => {
     )
     assert.equal(received.dataset.length, 1)
     assert.equal(received.dataset[0]!.series.length, 61)
+    // The other four steps, through the SDK too: every Delivery Overview operation answers its model.
+    for (const answer of await Promise.all([
+      sdk.unwrap(
+        overview.getEgressSuccessMetricsFromDeliveryOverview(sourceId, destination.id, start, end, 'hour', {
+          count: 10,
+        }),
+      ),
+      sdk.unwrap(
+        overview.getFilteredAtDestinationMetricsFromDeliveryOverview(
+          sourceId,
+          destination.id,
+          start,
+          end,
+          'hour',
+          { count: 10 },
+        ),
+      ),
+      sdk.unwrap(
+        overview.getFilteredAtSourceMetricsFromDeliveryOverview(sourceId, start, end, 'hour', { count: 10 }),
+      ),
+      sdk.unwrap(
+        overview.getIngressFailedMetricsFromDeliveryOverview(sourceId, start, end, 'hour', { count: 10 }),
+      ),
+    ]))
+      assert.deepEqual(
+        conformance(JSON.parse(JSON.stringify(answer)), 'GetDeliveryOverviewMetricsBetaOutput'),
+        [],
+      )
 
     const query = `sourceId=${sourceId}&startTime=${start}&endTime=${end}&granularity=hour&pagination[count]=5`
     const cases: [string, string][] = [
