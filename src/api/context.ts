@@ -23,10 +23,11 @@ declare module 'fastify' {
     /** Segment's operation id (`listSources`), for logs and the OpenAPI document. */
     operation?: string
     /**
-     * What the caller must be granted; `authenticated` means any valid token. Every Public API
-     * route must say (registration fails otherwise), so no route is open by omission.
+     * What the caller must be granted; `authenticated` means any valid token or session; `public`
+     * means no authentication at all (logging in). Every Public API route must say (registration
+     * fails otherwise), so no route is open by omission.
      */
-    permission?: Permission | 'authenticated'
+    permission?: Permission | 'authenticated' | 'public'
     /**
      * The permission must be held on all current and future resources, not just some (creating a
      * source or warehouse: Segment's "all current and future" scope).

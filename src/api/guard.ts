@@ -4,12 +4,21 @@ import type { Store } from '../store/index.ts'
 import { checkNamedResources, requirePermission, requireUnrestricted } from './access.ts'
 import { tokenPrincipal, type Principal } from './principal.ts'
 import type { RateLimiter, RateLimitVerdict } from './rate-limit.ts'
+import {
+  authenticateSession,
+  clearSessionCookie,
+  DEFAULT_WEB_SESSIONS,
+  sessionSecretOf,
+  type WebSessionOptions,
+} from './sessions.ts'
 import { ALL_VERSIONS, negotiateVersion } from './versioning.ts'
 
 export interface GuardOptions {
   store: Store
   limiter: RateLimiter
   now: () => number
+  /** Web sessions (cookie authentication); defaults when not given. */
+  sessions?: WebSessionOptions
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i
@@ -19,7 +28,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
  * 1. version negotiation from `Accept` (406 when nothing we serve is acceptable);
  * 2. an address whose failed authentications used up its bucket is refused (429) before any
  *    token lookup, so guessing tokens costs the guesser, not the database;
- * 3. bearer-token authentication;
+ * 3. authentication: the bearer token, or else the web session cookie (`sessions.ts`), whose
+ *    state-changing requests must also carry the session's CSRF token; routes marked `public`
+ *    (logging in) skip this and the permission check, and are rate-limited per address;
  * 4. rate limiting: per token, or per address when authentication failed; Segment's
  *    `X-RateLimit-*` headers on every answer;
  * 5. 401 when authentication failed;
@@ -37,14 +48,25 @@ export function createGuard(options: GuardOptions) {
     const addressBucket = options.limiter.check(addressKey, options.now())
     if (!addressBucket.allowed) refuse(reply, addressBucket)
 
-    const principal = await authenticate(request, options.store, config.eventStream === true)
+    if (config.permission === 'public') {
+      const verdict = options.limiter.take(addressKey, options.now())
+      if (!verdict.allowed) refuse(reply, verdict)
+      setRateLimitHeaders(reply, verdict)
+      return
+    }
+
+    const sessions = options.sessions ?? DEFAULT_WEB_SESSIONS
+    const principal = await authenticate(request, options.store, sessions, config.eventStream === true)
     const verdict = options.limiter.take(
-      principal instanceof SwitchyardError ? addressKey : `token:${principal.id}`,
+      principal instanceof SwitchyardError ? addressKey : `${principal.kind}:${principal.id}`,
       options.now(),
     )
     if (!verdict.allowed) refuse(reply, verdict)
     setRateLimitHeaders(reply, verdict)
-    if (principal instanceof SwitchyardError) throw principal
+    if (principal instanceof SwitchyardError) {
+      if (principal.code === 'SY_API_SESSION_INVALID') clearSessionCookie(request, reply, sessions)
+      throw principal
+    }
     request.principal = principal
 
     // Every route declares a permission (checked at registration); only the 404 handler has none.
@@ -74,15 +96,23 @@ function refuse(reply: FastifyReply, verdict: RateLimitVerdict): never {
   )
 }
 
-/** The principal behind the request's bearer token, or the 401 to answer. */
+/** The principal behind the request's bearer token or session cookie, or the 401 (403) to answer. */
 async function authenticate(
   request: FastifyRequest,
   store: Store,
+  sessions: WebSessionOptions,
   tokenInQuery = false,
 ): Promise<Principal | SwitchyardError> {
   const queryToken = tokenInQuery ? (request.query as { token?: unknown } | undefined)?.token : undefined
   const header =
     request.headers.authorization ?? (typeof queryToken === 'string' ? `Bearer ${queryToken}` : undefined)
+  const sessionSecret = header ? undefined : sessionSecretOf(request)
+  if (sessionSecret !== undefined) {
+    const result = await authenticateSession(request, store, sessions, sessionSecret)
+    if (result instanceof SwitchyardError) return result
+    request.webSession = result.session
+    return result.principal
+  }
   if (!header) {
     return new SwitchyardError(
       'SY_API_AUTH_MISSING',

@@ -124,6 +124,7 @@ export function openApiDocument(
         },
         default: { $ref: '#/components/responses/Error' },
       },
+      ...(route.permission === 'public' && { security: [] }),
       'x-switchyard-permission': route.permission,
       'x-switchyard-versions': route.versions,
       ...(route.eventStream && { 'x-switchyard-event-stream': true }),

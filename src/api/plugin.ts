@@ -8,6 +8,8 @@ import { apiErrorHandler } from './errors.ts'
 import { createGuard } from './guard.ts'
 import { openApi } from './openapi.ts'
 import { RateLimiter } from './rate-limit.ts'
+import { DEFAULT_WEB_SESSIONS, type WebSessionOptions } from './sessions.ts'
+import { webSessionRoutes } from './routes/auth.ts'
 import { archiveRoutes } from './routes/archive.ts'
 import { auditTrailRoutes } from './routes/audit-trail.ts'
 import { catalogRoutes } from './routes/catalog.ts'
@@ -47,6 +49,8 @@ export interface PublicApiOptions {
   dataDir?: string
   /** Wakes this process's warehouse sync service when a sync is asked for. */
   onWarehouseSyncRequested?: () => void
+  /** Web sessions for the app: lifetime, cookie, login throttling. Default: `DEFAULT_WEB_SESSIONS`. */
+  sessions?: WebSessionOptions
 }
 
 /**
@@ -69,6 +73,8 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
     ...(options.onWarehouseSyncRequested && { onWarehouseSyncRequested: options.onWarehouseSyncRequested }),
   }
   app.decorateRequest('principal', null as never)
+  app.decorateRequest('webSession', null)
+  const sessions = options.sessions ?? DEFAULT_WEB_SESSIONS
   app.setErrorHandler(apiErrorHandler)
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
     (httpPart === 'body' ? bodyValidator : textValidator).compile(schema as object),
@@ -89,6 +95,7 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
       store: options.store,
       limiter: new RateLimiter(options.rateLimitPerMinute),
       now: options.now ?? Date.now,
+      sessions,
     }),
   )
   app.setNotFoundHandler(async (request) => {
@@ -125,4 +132,5 @@ export const publicApi: FastifyPluginAsync<PublicApiOptions> = async (app, optio
   await app.register(iamGroupRoutes, context)
   await app.register(labelRoutes, context)
   await app.register(tokenRoutes, context)
+  await app.register(webSessionRoutes, { store: options.store, sessions, now: options.now ?? Date.now })
 }

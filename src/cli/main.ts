@@ -4,6 +4,7 @@ import { isSwitchyardError } from '../errors/index.ts'
 import { createLogger, openMigratedStore, startSwitchyard } from '../server/index.ts'
 import { issueApiToken, SYSTEM_ACTOR, type TokenRole } from '../store/index.ts'
 import { replay } from './replay.ts'
+import { createUser } from './user-create.ts'
 import { warehouseSync } from './warehouse-sync.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -15,6 +16,11 @@ Commands:
   token create          Create an API token in the default workspace and print its secret once
                           --description <text>   what the token is for (required)
                           --role owner|member    Workspace Owner (default) or Workspace Member
+  user create           Create a web app user, Workspace Owner of the default workspace
+                          --email <address>      the login (required)
+                          --name <text>          display name (default: the part before @)
+                          --password-stdin       read the password from stdin (required;
+                                                 12 characters or more)
   replay                Re-send a source's archived messages to its destinations (a worker runs it)
                           --source <id>          the source (required)
                           --from <iso> --to <iso>  received from (included) to (excluded) (required)
@@ -45,6 +51,9 @@ const COMMAND_OPTIONS = {
   event: { type: 'string', multiple: true },
   detach: { type: 'boolean' },
   warehouse: { type: 'string' },
+  email: { type: 'string' },
+  name: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -163,6 +172,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'start') return start(config)
   if (command === 'migrate') return migrate(config)
   if (command === 'token' && sub === 'create') return createToken(config, values.description, values.role)
+  if (command === 'user' && sub === 'create') return createUser(config, values)
   if (command === 'replay') {
     process.exitCode = await replay(config, values)
     return

@@ -47,6 +47,12 @@ const nonNegativeNumber = (raw: string): number => {
   return Number(raw)
 }
 
+const positiveNumber = (raw: string): number => {
+  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0)
+    throw new Error('must be a number above 0 (such as 12 or 0.5)')
+  return Number(raw)
+}
+
 const oneOf =
   <T extends string>(allowed: readonly T[]) =>
   (raw: string): T => {
@@ -258,6 +264,52 @@ export const SETTINGS = {
     description:
       "Id of a source that receives its workspace's audit trail as Track calls (docs/audit-trail.md). Unset: nothing is forwarded.",
     parse: optionalText,
+  }),
+  sessionHours: setting({
+    env: 'SWITCHYARD_SESSION_HOURS',
+    flag: 'session-hours',
+    default: 12,
+    description:
+      'How long a web app login lasts, however busy (decimals allowed). Log out and log out everywhere end sessions sooner.',
+    parse: positiveNumber,
+  }),
+  sessionIdleMinutes: setting({
+    env: 'SWITCHYARD_SESSION_IDLE_MINUTES',
+    flag: 'session-idle-minutes',
+    default: 120,
+    description: 'A web session unused this long ends (decimals allowed); 0 turns the idle timeout off.',
+    parse: nonNegativeNumber,
+  }),
+  sessionCookieSecure: setting({
+    env: 'SWITCHYARD_SESSION_COOKIE_SECURE',
+    flag: 'session-cookie-secure',
+    default: 'auto' as 'auto' | 'always',
+    description:
+      '`auto` marks the session cookie `Secure` when the request came over HTTPS; `always` marks it so every time (set it behind a TLS-terminating proxy).',
+    parse: oneOf(['auto', 'always'] as const),
+  }),
+  loginLockoutAttempts: setting({
+    env: 'SWITCHYARD_LOGIN_LOCKOUT_ATTEMPTS',
+    flag: 'login-lockout-attempts',
+    default: 10,
+    description:
+      'Failed logins in a row after which an account is locked (an address: five times as many); docs/iam.md.',
+    parse: positiveInt,
+  }),
+  loginLockoutMinutes: setting({
+    env: 'SWITCHYARD_LOGIN_LOCKOUT_MINUTES',
+    flag: 'login-lockout-minutes',
+    default: 15,
+    description: 'How long a locked account or address must wait before logging in again (decimals allowed).',
+    parse: positiveNumber,
+  }),
+  loginDelayMs: setting({
+    env: 'SWITCHYARD_LOGIN_DELAY_MS',
+    flag: 'login-delay-ms',
+    default: 1000,
+    description:
+      'Wait imposed after the third failed login in a row; it doubles with each further failure until the lock-out.',
+    parse: nonNegativeInt,
   }),
   defaultWarehouse: setting({
     env: 'SWITCHYARD_DEFAULT_WAREHOUSE',

@@ -83,6 +83,29 @@ export const ERROR_CODES = {
     type: 'too-many-requests',
     summary: 'The token (or address) sent more requests than its per-minute limit; see `Retry-After`.',
   },
+  SY_API_SESSION_INVALID: {
+    status: 401,
+    type: 'unauthorized',
+    summary:
+      'The session cookie belongs to no live session (logged out, expired, idle too long, or the user left the workspace); log in again.',
+  },
+  SY_API_CSRF_INVALID: {
+    status: 403,
+    type: 'forbidden',
+    summary:
+      'A state-changing request authenticated by the session cookie lacks a valid `X-CSRF-Token` header for that session.',
+  },
+  SY_API_LOGIN_FAILED: {
+    status: 401,
+    type: 'unauthorized',
+    summary: 'The email or password is wrong (the same answer whether or not the email has an account).',
+  },
+  SY_API_LOGIN_THROTTLED: {
+    status: 429,
+    type: 'too-many-requests',
+    summary:
+      'Too many failed logins in a row for this account or from this address; wait for `Retry-After` seconds.',
+  },
   SY_API_INTERNAL: {
     status: 500,
     type: 'server-error',

@@ -242,6 +242,14 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         ...(stream && { stream }),
         dataDir: resolve(config.dataDir),
         onWarehouseSyncRequested: () => warehouseSyncs?.wake(),
+        sessions: {
+          lifetimeMs: config.sessionHours * 3600_000,
+          idleMs: config.sessionIdleMinutes * 60_000,
+          secureCookie: config.sessionCookieSecure,
+          lockoutAttempts: config.loginLockoutAttempts,
+          lockoutMs: config.loginLockoutMinutes * 60_000,
+          loginDelayMs: config.loginDelayMs,
+        },
       })
       controlUrl = await listen(control, config.host, config.controlPort)
     }

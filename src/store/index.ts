@@ -54,6 +54,7 @@ export {
 } from './repositories/policies.ts'
 export { userGroupNotFound, type UserGroup } from './repositories/user-groups.ts'
 export type { Invite } from './repositories/invites.ts'
+export type { WebSession, NewWebSession } from './repositories/web-sessions.ts'
 export {
   SYSTEM_ACTOR,
   type Actor,

@@ -483,6 +483,23 @@ export interface InvitesTable {
   invited_by: string
   created_at: Timestamp
   expires_at: Timestamp
+  /** SHA-256 of the acceptance secret (hex); null for invites made before links existed. */
+  token_hash: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** A logged-in browser. The cookie's secret is never stored, only its SHA-256. */
+export interface WebSessionsTable {
+  id: string
+  /** SHA-256 of the cookie secret, hex. */
+  secret_hash: string
+  user_id: string
+  /** The workspace the session works in (the user picks one of their memberships). */
+  workspace_id: string
+  created_at: Timestamp
+  last_seen_at: Timestamp
+  expires_at: Timestamp
+  ip: string
+  user_agent: string
 }
 
 export interface ControlPlaneDatabase {
@@ -523,6 +540,7 @@ export interface ControlPlaneDatabase {
   user_groups: UserGroupsTable
   user_group_members: UserGroupMembersTable
   invites: InvitesTable
+  web_sessions: WebSessionsTable
 }
 
 export const toIso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString()

@@ -29,6 +29,7 @@ import { UsageRepository } from './repositories/usage.ts'
 import { DeliveryRepository } from './repositories/delivery.ts'
 import { LineageRepository } from './repositories/lineage.ts'
 import { UserRepository } from './repositories/users.ts'
+import { WebSessionRepository } from './repositories/web-sessions.ts'
 import { WarehouseRepository } from './repositories/warehouses.ts'
 import { WarehouseSchemaRepository } from './repositories/warehouse-schemas.ts'
 import { WarehouseSyncRepository } from './repositories/warehouse-syncs.ts'
@@ -60,6 +61,7 @@ export interface Repositories {
   readonly replayJobs: ReplayJobRepository
   readonly delivery: DeliveryRepository
   readonly lineage: LineageRepository
+  readonly webSessions: WebSessionRepository
 }
 
 export interface Store extends Repositories {
@@ -116,6 +118,7 @@ function bindRepositories(ctx: RepositoryContext): Repositories {
     replayJobs: new ReplayJobRepository(ctx),
     delivery: new DeliveryRepository(ctx),
     lineage: new LineageRepository(ctx),
+    webSessions: new WebSessionRepository(ctx),
   }
 }
 

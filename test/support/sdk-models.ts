@@ -34,6 +34,7 @@ const ADDITIONS: Record<string, readonly string[]> = {
   SyncNoticeV1: ['table', 'kind', 'code', 'hint'],
   GetAdvancedSyncScheduleFromWarehouseV1Output: ['intervalMinutes', 'nextSyncAt'],
   ReplaceAdvancedSyncScheduleForWarehouseV1Output: ['intervalMinutes', 'nextSyncAt'],
+  CreateInvitesV1Output: ['acceptTokens'],
 }
 
 /** Per attribute: whether it must be present, and whether null is a declared value. */

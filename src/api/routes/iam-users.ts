@@ -228,6 +228,7 @@ export const iamUserRoutes: FastifyPluginAsync<ApiContext> = async (app, { store
     async (request, reply) => {
       const { principal } = request
       const { workspaceId } = principal
+      const links: { email: string; token: string; expiresAt: string }[] = []
       const emails = await store.transaction(async (tx) => {
         const done: string[] = []
         for (const [i, invite] of request.body.invites.entries()) {
@@ -247,7 +248,10 @@ export const iamUserRoutes: FastifyPluginAsync<ApiContext> = async (app, { store
             (invite.permissions ?? []).map((p) => invitePermissionInput(workspaceId, p)),
             `invites[${i}].permissions`,
           )
-          await tx.invites.create(workspaceId, email, principal.id, INVITE_TTL_MS)
+          const created = await tx.invites.create(workspaceId, email, principal.id, INVITE_TTL_MS)
+          // The acceptance secret (POST /auth/accept-invite) is in this answer only; stored hashed.
+          const token = await tx.invites.issueToken(workspaceId, email)
+          if (token) links.push({ email, token, expiresAt: created.expiresAt })
           await tx.policies.replace(workspaceId, { type: 'invite', id: email }, policies)
           const account = await tx.users.findByEmail(email)
           await recordChange(tx, principal, {
@@ -260,7 +264,7 @@ export const iamUserRoutes: FastifyPluginAsync<ApiContext> = async (app, { store
         }
         return done
       })
-      return reply.code(201).send({ data: { emails } })
+      return reply.code(201).send({ data: { emails, acceptTokens: links } })
     },
   )
 

@@ -12,6 +12,7 @@ import { lineageByReceivedTime } from './0007-lineage-by-received-time.ts'
 import { warehouseSyncs } from './0008-warehouse-syncs.ts'
 import { iam } from './0009-iam.ts'
 import { usageEvents } from './0010-usage-events.ts'
+import { webSessions } from './0011-web-sessions.ts'
 
 /** Migrations in order. Names never change once released; add new files, never edit old ones. */
 function migrations(caps: StoreCapabilities): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrations(caps: StoreCapabilities): Record<string, Migration> {
     '0008-warehouse-syncs': warehouseSyncs(caps),
     '0009-iam': iam(caps),
     '0010-usage-events': usageEvents(),
+    '0011-web-sessions': webSessions(caps),
   }
 }
 

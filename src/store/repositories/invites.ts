@@ -1,4 +1,5 @@
 import { toIso, type InvitesTable, type Row } from '../schema.ts'
+import { hashTokenSecret } from '../secrets.ts'
 import {
   countRows,
   inTransaction,
@@ -9,6 +10,7 @@ import {
 } from './context.ts'
 import { PolicyRepository } from './policies.ts'
 import { normaliseEmail } from './user-groups.ts'
+import { newSessionSecret } from './web-sessions.ts'
 
 export interface Invite {
   workspaceId: string
@@ -54,6 +56,33 @@ export class InviteRepository {
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .where('email', '=', normaliseEmail(email))
+      .where('expires_at', '>', nowIso(this.ctx))
+      .executeTakeFirst()
+    return row && toInvite(row)
+  }
+
+  /**
+   * Gives the pending invite of `email` a new acceptance secret (replacing any earlier one) and
+   * returns it: the only copy, for the invite link. Undefined when there is no pending invite.
+   */
+  async issueToken(workspaceId: string, email: string): Promise<string | undefined> {
+    const token = newSessionSecret()
+    const result = await this.ctx.db
+      .updateTable('invites')
+      .set({ token_hash: hashTokenSecret(token) })
+      .where('workspace_id', '=', workspaceId)
+      .where('email', '=', normaliseEmail(email))
+      .where('expires_at', '>', nowIso(this.ctx))
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0 ? token : undefined
+  }
+
+  /** The pending (unexpired) invite whose acceptance secret is `token`. */
+  async findByToken(token: string): Promise<Invite | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('invites')
+      .selectAll()
+      .where('token_hash', '=', hashTokenSecret(token))
       .where('expires_at', '>', nowIso(this.ctx))
       .executeTakeFirst()
     return row && toInvite(row)
@@ -126,7 +155,7 @@ export class InviteRepository {
   }
 }
 
-const toInvite = (r: Row<InvitesTable>): Invite => ({
+const toInvite = (r: Omit<Row<InvitesTable>, 'token_hash'>): Invite => ({
   workspaceId: r.workspace_id,
   email: r.email,
   invitedBy: r.invited_by,
