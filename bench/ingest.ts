@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { Agent } from 'node:http'
 import { parseArgs } from 'node:util'
 import { post } from './post.ts'
@@ -42,6 +42,8 @@ interface Result {
   p50: number
   p99: number
   errors: number
+  /** CPU time (user + system) the server process used per event while measured, in µs. */
+  cpuPerEvent: number
 }
 
 /** Random UUID message ids, as Segment's libraries send: dedupe must not depend on ids arriving in order. */
@@ -54,11 +56,22 @@ const event = (i: number) => ({
   timestamp: new Date().toISOString(),
 })
 
+/** CPU time (user + system) a process used so far, in seconds; NaN where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
 async function load(
   name: string,
   url: string,
   headers: Record<string, string>,
   batchSize: number,
+  serverPid: number | undefined,
 ): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
   const latencies: number[] = []
@@ -83,8 +96,10 @@ async function load(
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, () => run(performance.now() + 1000, false)))
   const started = performance.now()
+  const cpuBefore = cpuSeconds(serverPid)
   await Promise.all(Array.from({ length: CONCURRENCY }, () => run(started + SECONDS * 1000, true)))
   const elapsed = (performance.now() - started) / 1000
+  const cpu = cpuSeconds(serverPid) - cpuBefore
   agent.destroy()
   latencies.sort((a, b) => a - b)
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!
@@ -96,6 +111,7 @@ async function load(
     p50: pct(0.5),
     p99: pct(0.99),
     errors,
+    cpuPerEvent: (cpu / (latencies.length * batchSize)) * 1e6,
   }
 }
 
@@ -142,8 +158,16 @@ async function main() {
   const sizes = (values.sizes ?? '100,1').split(',').map(Number)
   for (let round = 1; round <= ROUNDS; round++) {
     for (const batchSize of sizes) {
-      results.push(await load(`bare-${batchSize}#${round}`, bare.url, headers, batchSize))
-      results.push(await load(`switchyard-${batchSize}#${round}`, switchyard.ingestUrl, headers, batchSize))
+      results.push(await load(`bare-${batchSize}#${round}`, bare.url, headers, batchSize, bare.child.pid))
+      results.push(
+        await load(
+          `switchyard-${batchSize}#${round}`,
+          switchyard.ingestUrl,
+          headers,
+          batchSize,
+          switchyard.child.pid,
+        ),
+      )
     }
   }
   bare.child.kill()
@@ -161,6 +185,7 @@ async function main() {
     'p50 ms'.padStart(8),
     'p99 ms'.padStart(8),
     'errors'.padStart(7),
+    'CPU µs/event'.padStart(13),
   )
   for (const r of results) {
     console.log(
@@ -170,6 +195,7 @@ async function main() {
       r.p50.toFixed(2).padStart(8),
       r.p99.toFixed(2).padStart(8),
       String(r.errors).padStart(7),
+      r.cpuPerEvent.toFixed(1).padStart(13),
     )
   }
   for (const size of sizes) {
@@ -182,8 +208,15 @@ async function main() {
       .sort((a, b) => a - b)
     const median = ratios[Math.floor(ratios.length / 2)]!
     const goal = size === 1 ? 0.6 : 0.35
+    const cpu = (prefix: string) => {
+      const perEvent = results
+        .filter((r) => r.name.startsWith(`${prefix}-${size}#`))
+        .map((r) => r.cpuPerEvent)
+        .sort((a, b) => a - b)
+      return perEvent[Math.floor(perEvent.length / 2)]!.toFixed(1)
+    }
     console.log(
-      `${size === 1 ? 'single events' : `batches of ${size}`}: Switchyard / bare = ${median.toFixed(2)}× median of ${ratios.map((r) => r.toFixed(2)).join(', ')} (goal ≥ ${goal})`,
+      `${size === 1 ? 'single events' : `batches of ${size}`}: Switchyard / bare = ${median.toFixed(2)}× median of ${ratios.map((r) => r.toFixed(2)).join(', ')} (goal ≥ ${goal}); CPU per event (median) Switchyard ${cpu('switchyard')} µs, bare ${cpu('bare')} µs`,
     )
   }
 }

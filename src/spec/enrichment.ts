@@ -3,7 +3,7 @@
  * when the client sent none, the server's `receivedAt`, the client's times kept as `originalTimestamp` and
  * `sentAt`, the skew-corrected `timestamp`, and `context.ip` for events sent from the user's device.
  */
-import { isAbsent, isPlainObject } from './json.ts'
+import { defineField, isAbsent, isPlainObject } from './json.ts'
 import type { JsonObject, SegmentMessage, StoredMessage } from './messages.ts'
 import { correctedTimestamp, formatTimestamp, readTimestamp, type ReadTimestamp } from './timestamps.ts'
 
@@ -47,14 +47,9 @@ export const CLIENT_SIDE_LIBRARIES: ReadonlySet<string> = new Set([
  * Returns a new object; the input is not modified.
  */
 export function enrichMessage(message: SegmentMessage, ctx: EnrichmentContext): StoredMessage {
-  const request = requestTimes(ctx)
+  const request = requestValues(ctx)
   const original = readTimestamp(message.timestamp) ?? readTimestamp(message.originalTimestamp)
   const sentAt = request.sentAt ?? readTimestamp(message.sentAt)
-  const timestamp = correctedTimestamp({
-    receivedAt: ctx.receivedAt,
-    ...(sentAt && { sentAt: sentAt.date }),
-    ...(original && { originalTimestamp: original.date }),
-  })
   const messageId =
     typeof message.messageId === 'string' && message.messageId !== '' ? message.messageId : ctx.newMessageId()
   const stored: Record<string, unknown> = {}
@@ -62,18 +57,34 @@ export function enrichMessage(message: SegmentMessage, ctx: EnrichmentContext): 
     if (CLIENT_TIME_FIELDS.has(key)) continue
     const value = (message as Record<string, unknown>)[key]
     // A literal "__proto__" key (JSON.parse makes it an own property) must stay a property.
-    if (key === '__proto__')
-      Object.defineProperty(stored, key, { value, enumerable: true, writable: true, configurable: true })
+    if (key === '__proto__') defineField(stored, key, value)
     else stored[key] = value
   }
-  const context = contextWithIp(message.context, ctx)
+  const context = contextWithIp(message.context, request.clientIp, ctx.clientSide)
   if (context !== undefined) stored.context = context
   stored.messageId = messageId
   if (original) stored.originalTimestamp = original.text
   if (sentAt) stored.sentAt = sentAt.text
   stored.receivedAt = request.receivedAtText
-  stored.timestamp = timestamp === ctx.receivedAt ? request.receivedAtText : formatTimestamp(timestamp)
+  stored.timestamp = timestampText(request, original, sentAt)
   return stored as StoredMessage
+}
+
+/** `correctedTimestamp`'s result as stored text, reusing the texts already at hand where it is one of them. */
+function timestampText(
+  request: RequestValues,
+  original: ReadTimestamp | undefined,
+  sentAt: ReadTimestamp | undefined,
+): string {
+  if (original === undefined) return request.receivedAtText
+  if (sentAt === undefined) return original.text
+  const timestamp = correctedTimestamp({
+    receivedAt: request.receivedAt,
+    sentAt: sentAt.date,
+    originalTimestamp: original.date,
+  })
+  if (timestamp === request.receivedAt) return request.receivedAtText
+  return timestamp === original.date ? original.text : formatTimestamp(timestamp)
 }
 
 /** The time fields a client may send; the stored message gets them recomputed. */
@@ -84,28 +95,42 @@ const CLIENT_TIME_FIELDS: ReadonlySet<string> = new Set([
   'receivedAt',
 ])
 
-/**
- * A request's messages share one receivedAt and one sentAt: callers pass the same context object
- * for all of them, and these are read and formatted once per context.
- */
-const timesOfRequest = new WeakMap<
-  EnrichmentContext,
-  { receivedAtText: string; sentAt: ReadTimestamp | undefined }
->()
-function requestTimes(ctx: EnrichmentContext) {
-  let times = timesOfRequest.get(ctx)
-  if (!times) {
-    times = { receivedAtText: formatTimestamp(ctx.receivedAt), sentAt: readTimestamp(ctx.sentAt) }
-    timesOfRequest.set(ctx, times)
-  }
-  return times
+/** What every message of a request shares, worked out once per request. */
+interface RequestValues {
+  receivedAt: Date
+  receivedAtText: string
+  sentAt: ReadTimestamp | undefined
+  /** The request's address as stored (see `clientIpOf`). */
+  clientIp: string | undefined
 }
 
-function contextWithIp(context: JsonObject | undefined, ctx: EnrichmentContext): JsonObject | undefined {
-  const ip = clientIpOf(ctx.clientIp)
+/**
+ * Callers pass the same context object for all the messages of a request: its values are read and
+ * formatted once per context.
+ */
+const valuesOfRequest = new WeakMap<EnrichmentContext, RequestValues>()
+function requestValues(ctx: EnrichmentContext): RequestValues {
+  let values = valuesOfRequest.get(ctx)
+  if (!values) {
+    values = {
+      receivedAt: ctx.receivedAt,
+      receivedAtText: formatTimestamp(ctx.receivedAt),
+      sentAt: readTimestamp(ctx.sentAt),
+      clientIp: clientIpOf(ctx.clientIp),
+    }
+    valuesOfRequest.set(ctx, values)
+  }
+  return values
+}
+
+function contextWithIp(
+  context: JsonObject | undefined,
+  ip: string | undefined,
+  clientSide: boolean | undefined,
+): JsonObject | undefined {
   if (ip === undefined) return context
   if (context !== undefined && !isAbsent(context.ip) && context.ip !== '') return context
-  if (!isFromDevice(context, ctx.clientSide)) return context
+  if (!isFromDevice(context, clientSide)) return context
   return { ...context, ip }
 }
 

@@ -30,9 +30,17 @@ export function mergeObjects(base: JsonObject, over: JsonObject): JsonObject {
   return Object.fromEntries(merged)
 }
 
+/**
+ * Sets an own, enumerable field even when it is named `__proto__` (where assignment would replace the
+ * object's prototype instead), as `JSON.parse` and `Object.fromEntries` do.
+ */
+export function defineField(target: JsonObject, field: string, value: unknown): void {
+  Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true })
+}
+
 /** Keeps the first `max` keys (in the order they arrived) and says how many were dropped. */
 export function keepFirstKeys(value: JsonObject, max: number): { kept: JsonObject; dropped: number } {
+  if (Object.keys(value).length <= max) return { kept: value, dropped: 0 }
   const entries = Object.entries(value)
-  if (entries.length <= max) return { kept: value, dropped: 0 }
   return { kept: Object.fromEntries(entries.slice(0, max)), dropped: entries.length - max }
 }

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { correctedTimestamp, parseTimestamp, readTimestamp } from './timestamps.ts'
+import {
+  correctedTimestamp,
+  formatTimestamp,
+  parseCanonical,
+  parseTimestamp,
+  readTimestamp,
+} from './timestamps.ts'
 
 // [input, expected ISO or undefined]
 const parseCases: [unknown, string | undefined][] = [
@@ -82,4 +88,88 @@ test('absurd client clocks never yield a timestamp outside four-digit years', ()
     '9999-12-31T00:00:00.000Z',
     'falls back to the client time when that is valid',
   )
+})
+
+/** Deterministic pseudo-random integers in [0, n), so that a failure can be replayed. */
+function sequence(seed: number): (n: number) => number {
+  let state = seed
+  return (n) => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0
+    return Math.floor((state / 2 ** 32) * n)
+  }
+}
+
+describe('formatTimestamp writes what toISOString writes', () => {
+  const edges = [
+    '0000-01-01T00:00:00.000Z',
+    '0000-02-29T23:59:59.999Z',
+    '0099-12-31T23:59:59.999Z',
+    '1899-12-31T23:59:59.999Z',
+    '1969-12-31T23:59:59.999Z',
+    '1970-01-01T00:00:00.000Z',
+    '2000-02-29T12:00:00.001Z',
+    '2026-11-22T10:00:00.000Z',
+    '9999-12-31T23:59:59.999Z',
+  ].map((text) => Date.parse(text))
+  const outside = [Date.parse('0000-01-01T00:00:00.000Z') - 1, Date.parse('9999-12-31T23:59:59.999Z') + 1]
+  const next = sequence(7)
+  const span = edges.at(-1)! - edges[0]!
+  const sampled = Array.from({ length: 20_000 }, () => edges[0]! + next(span))
+  for (const [name, times] of [
+    ['years 0000 and 9999, epoch and leap days', edges],
+    ["outside four-digit years (toISOString's six-digit form)", [...outside, -8.64e15, 8.64e15]],
+    ['20,000 instants between year 0 and 9999', sampled],
+  ] as const) {
+    test(name, () => {
+      for (const time of times) assert.equal(formatTimestamp(new Date(time)), new Date(time).toISOString())
+    })
+  }
+  test('an invalid date throws as toISOString does', () => {
+    assert.throws(() => formatTimestamp(new Date(Number.NaN)), RangeError)
+  })
+})
+
+describe('parseCanonical reads what Date.parse reads, refusing rolled-over dates', () => {
+  // The reading it replaced: a regular expression, Date.parse, and a day-of-month check.
+  const reference = (value: string): number | undefined => {
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value)) return undefined
+    const date = new Date(Date.parse(value))
+    if (Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(value.slice(8, 10))) return undefined
+    return date.getTime()
+  }
+  const cases = [
+    '2026-01-02T03:04:05.678Z',
+    '0000-01-01T00:00:00.000Z',
+    '0000-02-29T00:00:00.000Z',
+    '1900-02-29T00:00:00.000Z',
+    '2000-02-29T00:00:00.000Z',
+    '2100-02-29T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z',
+    '2026-00-10T00:00:00.000Z',
+    '2026-01-00T00:00:00.000Z',
+    '2026-01-32T00:00:00.000Z',
+    '2026-06-31T00:00:00.000Z',
+    '2026-01-01T24:00:00.000Z',
+    '2026-01-01T23:60:00.000Z',
+    '2026-01-01T23:59:60.000Z',
+    '2026-01-01T23:59:59.99xZ',
+    '2026-01-01T23:59:59.-99Z',
+    '2026-01-01t23:59:59.999Z',
+    '2026-01-01T23:59:59.999z',
+    '2026-01-01 23:59:59.999Z',
+    '+026-01-01T23:59:59.999Z',
+    '2026-01-01T23:59:59.9999Z',
+    '2026-1-01T23:59:59.999Z',
+  ]
+  for (const input of cases) {
+    test(input, () => assert.equal(parseCanonical(input)?.getTime(), reference(input)))
+  }
+  test('every day of years 1999–2001 and random fields', () => {
+    const next = sequence(11)
+    const two = (n: number) => String(n).padStart(2, '0')
+    for (let i = 0; i < 20_000; i++) {
+      const text = `${String(1999 + next(3)).padStart(4, '0')}-${two(next(14))}-${two(next(33))}T${two(next(25))}:${two(next(61))}:${two(next(61))}.${String(next(1000)).padStart(3, '0')}Z`
+      assert.equal(parseCanonical(text)?.getTime(), reference(text), text)
+    }
+  })
 })

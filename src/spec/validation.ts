@@ -3,7 +3,7 @@
  * never reaches a destination. A message that passes comes back normalised (see `normaliseMessage`).
  */
 import { validateConsent } from './consent.ts'
-import { describeType, isAbsent, isPlainObject, keepFirstKeys } from './json.ts'
+import { defineField, describeType, isAbsent, isPlainObject, keepFirstKeys } from './json.ts'
 import {
   MAX_MESSAGE_ID_LENGTH,
   MAX_PROPERTIES_PER_EVENT,
@@ -46,14 +46,7 @@ export function validateMessage(input: unknown, expectedType?: MessageType): Val
     const shown = typeof type === 'string' ? `"${type.slice(0, 50)}"` : describeType(type)
     return reject('type_not_valid', 'type', `type must be one of the six call types, got ${shown}`)
   }
-  const checks: Check[] = [
-    checkEnvelopeObjects,
-    checkIdentity,
-    checkMessageId,
-    ...TYPE_CHECKS[type],
-    checkAdvertisingId,
-  ]
-  for (const check of checks) {
+  for (const check of CHECKS[type]) {
     const rejection = check(input)
     if (rejection) return rejection
   }
@@ -86,6 +79,8 @@ function checkMessageId(m: JsonObject): MessageRejection | undefined {
   if (typeof id !== 'string') {
     return reject('message_id_not_string', 'messageId', `messageId must be a string, got ${describeType(id)}`)
   }
+  // A string never has more characters (code points) than UTF-16 units: only a long one is counted.
+  if (id.length <= MAX_MESSAGE_ID_LENGTH) return undefined
   const length = [...id].length
   if (length > MAX_MESSAGE_ID_LENGTH) {
     return reject(
@@ -161,6 +156,23 @@ const TYPE_CHECKS: Record<MessageType, Check[]> = {
   alias: [requiredString('previousId', 'previous_id_not_defined', 'previous_id_not_string')],
 }
 
+/** Every check of a type, in the order `validateMessage` documents; built once, not per message. */
+const checksOf = (type: MessageType): readonly Check[] => [
+  checkEnvelopeObjects,
+  checkIdentity,
+  checkMessageId,
+  ...TYPE_CHECKS[type],
+  checkAdvertisingId,
+]
+const CHECKS: Record<MessageType, readonly Check[]> = {
+  identify: checksOf('identify'),
+  track: checksOf('track'),
+  page: checksOf('page'),
+  screen: checksOf('screen'),
+  group: checksOf('group'),
+  alias: checksOf('alias'),
+}
+
 function checkAdvertisingId(m: JsonObject): MessageRejection | undefined {
   const device = isPlainObject(m.context) ? m.context.device : undefined
   if (!isPlainObject(device) || isAbsent(device.advertisingId) || typeof device.advertisingId === 'string') {
@@ -208,13 +220,17 @@ const PROPERTY_FIELD: Record<MessageType, 'properties' | 'traits' | undefined> =
  * 10,000th dropped. Everything else passes through as sent. The input is never modified.
  */
 function normaliseMessage(input: JsonObject, type: MessageType): ValidationResult {
-  const kept = Object.entries(input).filter(([field, value]) => {
-    if (field === 'writeKey' || field === 'type') return false
-    if (value === null && NULLABLE_FIELDS.has(field)) return false
-    if (field === 'messageId' && value === '') return false
-    return !(DATE_FIELDS.has(field) && typeof value !== 'string')
-  })
-  const message: JsonObject = { type, ...Object.fromEntries(kept) }
+  const message: JsonObject = { type }
+  for (const field of Object.keys(input)) {
+    if (field === 'writeKey' || field === 'type') continue
+    const value = input[field]
+    if (value === null && NULLABLE_FIELDS.has(field)) continue
+    if (field === 'messageId' && value === '') continue
+    if (DATE_FIELDS.has(field) && typeof value !== 'string') continue
+    // A literal "__proto__" key (JSON.parse makes it an own property) must stay a property.
+    if (field === '__proto__') defineField(message, field, value)
+    else message[field] = value
+  }
   let droppedProperties = 0
   const propertyField = PROPERTY_FIELD[type]
   const properties = propertyField === undefined ? undefined : message[propertyField]

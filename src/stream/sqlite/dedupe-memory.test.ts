@@ -48,3 +48,38 @@ test('fingerprints of a million random ids do not collide', () => {
   }
   assert.equal(seen.size, 1_000_000)
 })
+
+describe('fingerprint', () => {
+  // The definition the dedupe log was written with: two seeded MurmurHash3 x86-32 hashes of the
+  // joined text. Fingerprints are persisted, so they must never change.
+  function murmur32(text: string, seed: number): number {
+    let h = seed
+    for (let i = 0; i < text.length; i++) {
+      let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51)
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
+      h ^= k
+      h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0
+    }
+    h ^= text.length
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+    return (h ^ (h >>> 16)) | 0
+  }
+  const reference = (topic: string, scope: string, id: string) => {
+    const text = `${topic}\0${scope}\0${id}`
+    return { hi: murmur32(text, 0x9747b28c), lo: murmur32(text, 0x5bd1e995) }
+  }
+  const cases: [string, string, string][] = [
+    ['ingest', 'source-1', 'm1'],
+    ['', '', ''],
+    ['queue:webhook', '', 'ajs-next-1699999999999-1b2c3d4e'],
+    ['ingest', 'src', 'émoji 🚀 and \u0000 inside'],
+    ['ingest', 'src', randomUUID()],
+    ['ingest', 'src', 'x'.repeat(100)],
+  ]
+  for (const [topic, scope, id] of cases) {
+    test(`${JSON.stringify([topic, scope, id]).slice(0, 60)} hashes as the joined text`, () => {
+      assert.deepEqual(fingerprint(topic, scope, id), reference(topic, scope, id))
+    })
+  }
+})

@@ -10,20 +10,36 @@ export interface Fingerprint {
 }
 
 export function fingerprint(topic: string, scope: string, dedupeId: string): Fingerprint {
-  const text = `${topic}\0${scope}\0${dedupeId}`
-  return { hi: murmur32(text, 0x9747b28c), lo: murmur32(text, 0x5bd1e995) }
+  // The hashes of `${topic}\0${scope}\0${dedupeId}`, taken part by part: no joined string to build.
+  const hashes = { hi: 0x9747b28c | 0, lo: 0x5bd1e995 | 0 }
+  mixText(hashes, topic)
+  mixText(hashes, '\0')
+  mixText(hashes, scope)
+  mixText(hashes, '\0')
+  mixText(hashes, dedupeId)
+  const length = topic.length + scope.length + dedupeId.length + 2
+  return { hi: finish(hashes.hi, length), lo: finish(hashes.lo, length) }
 }
 
-/** MurmurHash3's x86 32-bit mixing, one UTF-16 code unit per block. */
-function murmur32(text: string, seed: number): number {
-  let h = seed
+/** MurmurHash3's x86 32-bit mixing, one UTF-16 code unit per block, for both seeds at once. */
+function mixText(hashes: { hi: number; lo: number }, text: string): void {
+  let hi = hashes.hi
+  let lo = hashes.lo
   for (let i = 0; i < text.length; i++) {
     let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51)
     k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
-    h ^= k
-    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0
+    hi ^= k
+    hi = (Math.imul((hi << 13) | (hi >>> 19), 5) + 0xe6546b64) | 0
+    lo ^= k
+    lo = (Math.imul((lo << 13) | (lo >>> 19), 5) + 0xe6546b64) | 0
   }
-  h ^= text.length
+  hashes.hi = hi
+  hashes.lo = lo
+}
+
+/** MurmurHash3's finalisation: the length, then the avalanche. */
+function finish(hash: number, length: number): number {
+  let h = hash ^ length
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
   return (h ^ (h >>> 16)) | 0

@@ -33,6 +33,8 @@ export interface GroupCommitWriterDeps {
   readonly dedupeWindowMs: number
   /** Called after each commit with the topics that got records. */
   readonly onCommitted: (appendedTopics: ReadonlySet<string>) => void
+  /** Called after each commit with the value bytes its writes declared. */
+  readonly afterCommit?: (bytes: number) => void
 }
 
 /**
@@ -156,6 +158,7 @@ export class GroupCommitWriter {
       }
       this.transactions += 1
       tx.committed(this.#deps.dedupeWindowMs)
+      this.#deps.afterCommit?.(group.reduce((sum, write) => sum + write.bytes, 0))
       group.forEach((write, i) => write.resolve(results[i]))
       if (tx.appendedTopics.size > 0) this.#deps.onCommitted(tx.appendedTopics)
       return

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
+import { RowInserter } from './sqlite-row-inserter.ts'
 
 export interface TopicRow {
   topic: string
@@ -54,10 +55,15 @@ export function prepareStatements(db: Database) {
       'UPDATE stream_topics SET pruned_offset = ?, pruned_bytes = ? WHERE topic = ?',
     ) as Statement<[number, number, string]>,
 
-    insertRecord: db.prepare(
-      `INSERT INTO stream_records (topic, record_offset, appended_at, end_bytes, record_key, value)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ) as Statement<[string, number, number, number, string, string | Uint8Array]>,
+    /** Rows of (topic, record_offset, appended_at, end_bytes, record_key, value). */
+    insertRecords: new RowInserter(db, 'stream_records', [
+      'topic',
+      'record_offset',
+      'appended_at',
+      'end_bytes',
+      'record_key',
+      'value',
+    ]),
     readRecords: db.prepare(
       `SELECT record_offset, appended_at, end_bytes, record_key, value FROM stream_records
        WHERE topic = ? AND record_offset > ? ORDER BY record_offset LIMIT ?`,
@@ -138,9 +144,13 @@ export function prepareStatements(db: Database) {
     >,
     purgeQueue: db.prepare('DELETE FROM queue_items WHERE queue = ?') as Statement<[string]>,
 
-    insertDedupe: db.prepare(
-      'INSERT INTO stream_dedupe_log (appended_at, fingerprint_hi, fingerprint_lo, record_offset) VALUES (?, ?, ?, ?)',
-    ) as Statement<[number, number, number, number]>,
+    /** Rows of (appended_at, fingerprint_hi, fingerprint_lo, record_offset). */
+    insertDedupe: new RowInserter(db, 'stream_dedupe_log', [
+      'appended_at',
+      'fingerprint_hi',
+      'fingerprint_lo',
+      'record_offset',
+    ]),
     /** Entries after `seq` (claimed by another process), or every entry after seq 0 appended after a time. */
     dedupeAfter: db.prepare(
       `SELECT seq, appended_at, fingerprint_hi, fingerprint_lo, record_offset FROM stream_dedupe_log

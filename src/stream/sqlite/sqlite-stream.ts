@@ -43,6 +43,7 @@ import {
   type TopicStats,
 } from '../stream.ts'
 import { DedupeMemory } from './dedupe-memory.ts'
+import { WalCheckpointer } from './sqlite-checkpointer.ts'
 import { GroupCommitWriter } from './sqlite-group-commit.ts'
 import { SqliteWorkQueues } from './sqlite-queues.ts'
 import { openStreamDatabase } from './sqlite-schema.ts'
@@ -62,6 +63,7 @@ export class SqliteStream implements EventStream {
   readonly #db: Database
   readonly #sql: StreamStatements
   readonly #writer: GroupCommitWriter
+  readonly #checkpointer: WalCheckpointer
   readonly #waiter = new AppendWaiter()
   /** `topic\0group` of groups known to be registered, to skip a write on later reads. */
   readonly #knownGroups = new Set<string>()
@@ -84,11 +86,13 @@ export class SqliteStream implements EventStream {
     this.#clock = deps.clock ?? systemClock
     this.#onBackgroundError =
       deps.onBackgroundError ?? ((error) => console.error('stream retention failed', error))
-    this.#db = openStreamDatabase(
-      config.dataDir,
-      join(config.dataDir, config.fileName ?? SQLITE_STREAM_FILE),
-      durability,
-    )
+    const path = join(config.dataDir, config.fileName ?? SQLITE_STREAM_FILE)
+    this.#db = openStreamDatabase(config.dataDir, path, durability)
+    this.#checkpointer = new WalCheckpointer(this.#db, {
+      path,
+      synchronous: durability === 'full' ? 'FULL' : 'NORMAL',
+      onError: (error) => this.#onBackgroundError(error),
+    })
     this.#sql = prepareStatements(this.#db)
     this.#writer = new GroupCommitWriter({
       db: this.#db,
@@ -98,6 +102,7 @@ export class SqliteStream implements EventStream {
       dedupe: this.#loadDedupeIds(),
       dedupeWindowMs: options.dedupeWindowMs,
       onCommitted: (topics) => topics.forEach((topic) => this.#waiter.notify(topic)),
+      afterCommit: (bytes) => this.#checkpointer.committed(bytes),
     })
     this.queues = new SqliteWorkQueues({
       sql: this.#sql,
@@ -207,6 +212,7 @@ export class SqliteStream implements EventStream {
     if (this.#retentionTimer !== undefined) clearInterval(this.#retentionTimer)
     this.#writer.flushAll()
     this.#waiter.wakeAll()
+    await this.#checkpointer.close()
     this.#db.close()
   }
 

@@ -13,8 +13,13 @@ export class SqliteWriteTx {
   readonly #sql: StreamStatements
   readonly #now: number
   readonly #dedupe: DedupeMemory
-  /** Dedupe ids claimed in this transaction: they reach `#dedupe` only once it commits. */
-  readonly #claimed = new Map<string, { id: Fingerprint; offset: number }>()
+  /**
+   * Dedupe ids claimed in this transaction, by the high half of their fingerprint (ids sharing it
+   * are chained): they reach `#dedupe` only once it commits.
+   */
+  readonly #claimed = new Map<number, Claim>()
+  /** Dedupe log rows of claims not yet inserted (flat, four values a row): written per call, many per statement. */
+  #unloggedClaims: number[] = []
   #lastClaimSeq = 0
   #caughtUp = false
   /** Topics that got records and queues (`queueWakeKey`) that got due items, to wake their readers after the commit. */
@@ -30,7 +35,9 @@ export class SqliteWriteTx {
   committed(dedupeWindowMs: number): void {
     if (this.#claimed.size === 0) return
     const windowStart = this.#now - dedupeWindowMs
-    for (const { id, offset } of this.#claimed.values()) this.#dedupe.set(id, offset, this.#now, windowStart)
+    for (const first of this.#claimed.values())
+      for (let claim: Claim | undefined = first; claim !== undefined; claim = claim.next)
+        this.#dedupe.set(claim.id, claim.offset, this.#now, windowStart)
     this.#dedupe.lastSeq = this.#lastClaimSeq
   }
 
@@ -49,6 +56,7 @@ export class SqliteWriteTx {
     let totalBytes = row.total_bytes
     const windowStart = this.#now - dedupeWindowMs
     const results: AppendResult[] = []
+    const rows: unknown[] = []
     for (const record of records) {
       const offset = head + 1
       if (record.dedupeId !== undefined) {
@@ -60,9 +68,11 @@ export class SqliteWriteTx {
       }
       head = offset
       totalBytes += valueBytes(record.value)
-      this.#sql.insertRecord.run(topic, head, this.#now, totalBytes, record.key, record.value)
+      rows.push(topic, head, this.#now, totalBytes, record.key, record.value)
       results.push({ offset: head, duplicate: false })
     }
+    this.#sql.insertRecords.run(rows)
+    this.#logClaims()
     if (head !== row.head_offset) {
       this.#sql.advanceHead.run(head, totalBytes, topic)
       this.appendedTopics.add(topic)
@@ -84,6 +94,7 @@ export class SqliteWriteTx {
         continue
       enqueued += 1
     }
+    this.#logClaims()
     if (enqueued > 0) this.appendedTopics.add(queueWakeKey(queue))
     return enqueued
   }
@@ -175,13 +186,20 @@ export class SqliteWriteTx {
   ): number | undefined {
     this.#catchUp(windowStart)
     const id = fingerprint(namespace, scope, dedupeId)
-    const key = `${id.hi}:${id.lo}`
-    const first = this.#claimed.get(key)?.offset ?? this.#dedupe.get(id, windowStart)
+    const sameHi = this.#claimed.get(id.hi)
+    const first = claimedOffset(sameHi, id) ?? this.#dedupe.get(id, windowStart)
     if (first !== undefined) return first
     const offset = add()
-    this.#lastClaimSeq = Number(this.#sql.insertDedupe.run(this.#now, id.hi, id.lo, offset).lastInsertRowid)
-    this.#claimed.set(key, { id, offset })
+    this.#unloggedClaims.push(this.#now, id.hi, id.lo, offset)
+    this.#claimed.set(id.hi, { id, offset, next: sameHi })
     return undefined
+  }
+
+  /** Writes the dedupe log rows of the claims made since the last call. */
+  #logClaims(): void {
+    if (this.#unloggedClaims.length === 0) return
+    this.#lastClaimSeq = this.#sql.insertDedupe.run(this.#unloggedClaims)
+    this.#unloggedClaims = []
   }
 
   /**
@@ -204,6 +222,18 @@ export class SqliteWriteTx {
     this.#sql.insertTopic.run(topic)
     return { topic, head_offset: 0, total_bytes: 0, pruned_offset: 0, pruned_bytes: 0 }
   }
+}
+
+/** A dedupe id claimed in the open transaction, and the next claim whose fingerprint has the same `hi`. */
+interface Claim {
+  readonly id: Fingerprint
+  readonly offset: number
+  readonly next: Claim | undefined
+}
+
+function claimedOffset(claim: Claim | undefined, id: Fingerprint): number | undefined {
+  for (; claim !== undefined; claim = claim.next) if (claim.id.lo === id.lo) return claim.offset
+  return undefined
 }
 
 /** What a queue's waiting claimers are woken by (topic names have no `:`). */
