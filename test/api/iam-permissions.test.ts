@@ -332,6 +332,17 @@ describe('permission matrix', () => {
     assert.deepEqual(await ids('/warehouses', 'warehouses', tokens.whRead1!), [f.warehouse1])
     const page = await sy.api('/sources?pagination[count]=1', { token: tokens.srcAdminProd! })
     assert.equal(page.body.data.pagination.totalEntries, 1)
+    // Both sources are connected to both warehouses; a scoped principal sees its own side of each.
+    assert.deepEqual(await ids(`/warehouses/${f.warehouse1}/connected-sources`, 'sources', tokens.srcAwh1!), [
+      f.sourceA,
+    ])
+    assert.deepEqual(await ids(`/sources/${f.sourceA}/connected-warehouses`, 'warehouses', tokens.srcAwh1!), [
+      f.warehouse1,
+    ])
+    assert.deepEqual(
+      await ids(`/warehouses/${f.warehouse1}/connected-sources`, 'sources', tokens.owner!),
+      [f.sourceA, f.sourceB].sort(),
+    )
   })
 
   test('label grants follow the labels: relabelling a source moves it in or out of scope', async () => {

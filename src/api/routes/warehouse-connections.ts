@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { SwitchyardError } from '../../errors/index.ts'
 import { sourceNotFound, warehouseNotFound, type Source, type Warehouse } from '../../store/index.ts'
+import { canReadSource } from '../access.ts'
 import { recordChange } from '../audit.ts'
+import { isGrantedOn } from '../principal.ts'
 import type { ApiContext } from '../context.ts'
 import { paginationOutput, readPagination } from '../pagination.ts'
 import { sourceV1 } from './sources.ts'
@@ -90,14 +92,15 @@ export const warehouseConnectionRoutes: FastifyPluginAsync<ApiContext> = async (
       const page = readPagination(request.query)
       if (!(await store.warehouses.get(workspaceId, request.params.warehouseId)))
         throw warehouseNotFound(request.params.warehouseId)
+      // A principal scoped to some sources sees only those among the connected ones.
       const ids = await store.warehouses.connectedSourceIds(workspaceId, request.params.warehouseId)
-      const sources = await Promise.all(
-        ids.slice(page.offset, page.offset + page.count).map((id) => store.sources.get(workspaceId, id)),
+      const visible = (await Promise.all(ids.map((id) => store.sources.get(workspaceId, id)))).filter(
+        (s): s is Source => s !== undefined && canReadSource(request.principal, s),
       )
       return {
         data: {
-          sources: sources.filter((s): s is Source => s !== undefined).map((s) => sourceV1(s, request)),
-          pagination: paginationOutput(page, ids.length),
+          sources: visible.slice(page.offset, page.offset + page.count).map((s) => sourceV1(s, request)),
+          pagination: paginationOutput(page, visible.length),
         },
       }
     },
@@ -112,7 +115,10 @@ export const warehouseConnectionRoutes: FastifyPluginAsync<ApiContext> = async (
       const page = readPagination(request.query)
       if (!(await store.sources.get(workspaceId, request.params.sourceId)))
         throw sourceNotFound(request.params.sourceId)
-      const ids = await store.warehouses.connectedWarehouseIds(workspaceId, request.params.sourceId)
+      // A principal scoped to some warehouses sees only those among the connected ones.
+      const ids = (await store.warehouses.connectedWarehouseIds(workspaceId, request.params.sourceId)).filter(
+        (id) => isGrantedOn(request.principal, 'warehouse:read', { type: 'WAREHOUSE', id }),
+      )
       const warehouses = await Promise.all(
         ids.slice(page.offset, page.offset + page.count).map((id) => store.warehouses.get(workspaceId, id)),
       )
