@@ -1,7 +1,18 @@
+import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsync } from 'fastify'
 import { findDestinationEntryBySlug } from '../destinations/index.ts'
 import { findSourceMetadataBySlug } from '../spec/index.ts'
 import { findWarehouseEntryBySlug } from '../warehouses/index.ts'
+import { webApp } from './web-app.ts'
+
+export interface ControlPagesOptions {
+  /** The built web app. Default: the repository's `web/dist` (`npm run build:web`). */
+  webRoot?: string
+  /** The collector's URL as this process knows it, for the app's install snippets. */
+  ingestUrl?: () => string | undefined
+}
+
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
@@ -13,18 +24,10 @@ export function monogramSvg(name: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64" role="img" aria-label="${escapeXml(name)}"><rect width="64" height="64" rx="14" fill="hsl(${hue} 55% 42%)"/><text x="32" y="41" font-family="system-ui,sans-serif" font-size="24" font-weight="600" text-anchor="middle" fill="#fff">${escapeXml(letters)}</text></svg>`
 }
 
-/** The control port's own pages: the landing page (until the web app lands) and catalog logos. */
-export const controlPages: FastifyPluginAsync = async (app) => {
-  app.get('/', async (request, reply) => {
-    const origin = `http://${request.headers.host ?? 'localhost'}`
-    reply.type('text/html; charset=utf-8')
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Switchyard</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2937}code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}</style></head>
-<body><h1>Switchyard is running</h1>
-<p>This is the control port. The Public API is under <code>/api</code> (Segment's Public API paths, with a bearer token); metrics are at <code>/metrics</code>.</p>
-<p>Try: <code>curl -H "Authorization: Bearer $TOKEN" ${escapeXml(origin)}/api/sources</code></p>
-<p>See the README for the tour.</p></body></html>`
-  })
+/** The control port's own pages: the web app (from `web/dist`) and the catalog logos. */
+export const controlPages: FastifyPluginAsync<ControlPagesOptions> = async (app, options) => {
+  const webRoot = options.webRoot ?? DEFAULT_WEB_ROOT
+  await app.register(webApp, { webRoot, ingestUrl: options.ingestUrl ?? (() => undefined) })
 
   app.get<{ Params: { file: string } }>('/logos/sources/:file', async (request, reply) => {
     const slug = request.params.file.replace(/\.svg$/, '')

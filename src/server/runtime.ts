@@ -234,7 +234,8 @@ export async function startSwitchyard(config: SwitchyardConfig, logger: Logger):
         logger: logger.child({ stage: 'audit-retention' }),
       })
       auditRetention.start()
-      await control.register(controlPages)
+      // The app's install snippets name the collector; ingest starts listening after control.
+      await control.register(controlPages, { ingestUrl: () => ingestUrl })
       await control.register(publicApi, {
         prefix: '/api',
         store,

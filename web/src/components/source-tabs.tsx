@@ -1,0 +1,13 @@
+import { Tabs } from './ui.tsx'
+
+export function SourceTabs({ sourceId, current }: { sourceId: string; current: string }) {
+  return (
+    <Tabs
+      current={current}
+      tabs={[
+        { to: `/sources/${sourceId}`, label: 'Overview' },
+        { to: `/sources/${sourceId}/debugger`, label: 'Debugger' },
+      ]}
+    />
+  )
+}

@@ -1,0 +1,65 @@
+import { loadSources } from '../api/queries.ts'
+import { Link } from '../app/router.tsx'
+import { useApi } from '../app/use-api.ts'
+import { EmptyState, EnabledBadge, ErrorNote, Loading, Logo, PageHeader, Panel } from '../components/ui.tsx'
+
+export function SourcesPage() {
+  const sources = useApi(loadSources, 'sources')
+  return (
+    <>
+      <PageHeader
+        title="Sources"
+        subtitle="Everything that sends you events: websites, apps, servers."
+        actions={
+          <Link to="/sources/new" className="button primary">
+            Add source
+          </Link>
+        }
+      />
+      <Panel>
+        <ErrorNote error={sources.error} />
+        {!sources.data ? (
+          <Loading what="sources" />
+        ) : sources.data.length === 0 ? (
+          <EmptyState
+            title="No sources yet"
+            action={
+              <Link to="/sources/new" className="button primary">
+                Add your first source
+              </Link>
+            }
+          >
+            A source gives you a write key and the snippet to install. Events sent with it show up in its
+            debugger.
+          </EmptyState>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Type</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sources.data.map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    <Link to={`/sources/${s.id}`} className="with-logo">
+                      <Logo src={s.metadata.logos.default} name={s.metadata.name} />
+                      {s.name}
+                    </Link>
+                  </td>
+                  <td>{s.metadata.name}</td>
+                  <td>
+                    <EnabledBadge enabled={s.enabled} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Panel>
+    </>
+  )
+}
