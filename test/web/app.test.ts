@@ -224,6 +224,32 @@ describe('the web app', { skip: chromiumUnavailable() }, () => {
     assert.match((await app.getByLabel('New token secret').textContent())!, /^sy_tok_/)
     await shot('settings')
 
+    // Users: invite someone; the acceptance token is shown once and the invite is listed.
+    await app.getByRole('link', { name: 'Users', exact: true }).click()
+    await app.getByLabel('Users').getByText(EMAIL).waitFor()
+    await app.getByText('No pending invites').waitFor()
+    await app.getByLabel('Roles').getByText('Source Admin', { exact: true }).waitFor()
+    await app.getByLabel('Email').fill('new.person@example.com')
+    await app.getByRole('button', { name: 'Invite', exact: true }).click()
+    assert.match(
+      (await app.getByLabel('Acceptance token for new.person@example.com').textContent())!,
+      /\S{20,}/,
+    )
+    await app.getByLabel('Pending invites').getByText('new.person@example.com').waitFor()
+    await shot('settings-users')
+
+    // Audit trail: the changes so far, newest first; a row opens to its before and after.
+    await app.getByRole('link', { name: 'Audit trail', exact: true }).click()
+    const audit = app.getByLabel('Audit events')
+    await audit.getByRole('button', { name: 'Source Created' }).waitFor()
+    await audit.getByRole('button', { name: 'Non-Segment User Invited to Workspace' }).waitFor()
+    await audit.getByRole('button', { name: 'Source Created' }).click()
+    assert.match((await app.getByLabel('After Source Created').textContent())!, /"name": "Website"/)
+    await shot('settings-audit-trail')
+    await app.getByLabel('Resource type').selectOption('invite')
+    await audit.getByRole('button', { name: 'Source Created' }).waitFor({ state: 'detached' })
+    await audit.getByRole('button', { name: 'Non-Segment User Invited to Workspace' }).waitFor()
+
     await shop.close()
     const unexpected = consoleErrors.filter((e) => !/status of 400/.test(e))
     assert.deepEqual(unexpected, [], 'no page logs a console error')

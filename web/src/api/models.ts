@@ -154,3 +154,48 @@ export interface ApiToken {
 
 /** Segment's id of the classic Webhooks destination. */
 export const WEBHOOKS_METADATA_ID = '54521fdc25e721e32a72ef04'
+
+/** A role a user, group or token can be granted (`listRoles`). */
+export interface Role {
+  id: string
+  name: string
+  description: string
+}
+
+/** Segment's `PermissionV1`: a role over some resources. */
+export interface Permission {
+  roleId: string
+  roleName: string
+  resources: Array<{ id: string; type: string; labels?: Array<{ key: string; value: string }> }>
+}
+
+/** Segment's `UserV1`: a member of the workspace. */
+export interface WorkspaceUser {
+  id: string
+  name: string | null
+  email: string
+  permissions: Permission[]
+}
+
+/** An invite's acceptance secret, in `createInvites`' answer only. */
+export interface InviteToken {
+  email: string
+  token: string
+  expiresAt: string
+}
+
+/** Segment's `AuditEventV1` with Switchyard's actor details and the resource before and after. */
+export interface AuditEvent {
+  id: string
+  timestamp: string
+  type: string
+  actor: string
+  actorEmail?: string
+  actorType: 'token' | 'user' | 'system'
+  actorName: string
+  resourceId: string
+  resourceType: string
+  resourceName: string
+  before: unknown
+  after: unknown
+}

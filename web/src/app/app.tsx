@@ -35,7 +35,9 @@ const ROUTES: Array<[string, (params: Record<string, string>) => ReactNode]> = [
   ['/warehouses', () => <WarehousesPage />],
   ['/warehouses/new', () => <WarehouseNewPage />],
   ['/warehouses/:id', (p) => <WarehousePage id={p.id!} />],
-  ['/settings', () => <SettingsPage />],
+  ['/settings', () => <SettingsPage tab="tokens" />],
+  ['/settings/users', () => <SettingsPage tab="users" />],
+  ['/settings/audit-trail', () => <SettingsPage tab="audit-trail" />],
 ]
 
 export function App() {

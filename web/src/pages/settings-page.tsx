@@ -11,15 +11,29 @@ import {
   Loading,
   PageHeader,
   Panel,
+  Tabs,
   formatTime,
 } from '../components/ui.tsx'
+import { AuditTrail } from '../components/audit-trail.tsx'
+import { TeamSettings } from '../components/team.tsx'
 
-/** Workspace settings. This slice has API tokens; users, invites and the audit trail come next. */
-export function SettingsPage() {
+export type SettingsTab = 'tokens' | 'users' | 'audit-trail'
+
+const TABS = [
+  { to: '/settings', label: 'API tokens' },
+  { to: '/settings/users', label: 'Users' },
+  { to: '/settings/audit-trail', label: 'Audit trail' },
+]
+
+/** Workspace settings: API tokens, users and invites, the audit trail. */
+export function SettingsPage({ tab }: { tab: SettingsTab }) {
   return (
     <>
       <PageHeader title="Settings" subtitle="Access to this workspace." />
-      <ApiTokens />
+      <Tabs tabs={TABS} current={tab === 'tokens' ? '/settings' : `/settings/${tab}`} />
+      {tab === 'tokens' && <ApiTokens />}
+      {tab === 'users' && <TeamSettings />}
+      {tab === 'audit-trail' && <AuditTrail />}
     </>
   )
 }
