@@ -3,7 +3,7 @@
  * column exists. A later value that does not fit its column gets a best-effort cast, and is left out
  * (NULL) when no cast makes sense. Loaders map these types to engine types.
  */
-import { formatTimestamp, parseTimestamp } from '../../spec/index.ts'
+import { formatTimestamp, parseCanonical, parseTimestamp } from '../../spec/index.ts'
 
 /** `integer` and `float` in Segment's documentation; named after the engine types they load into. */
 export const COLUMN_TYPES = ['timestamp', 'bigint', 'double', 'boolean', 'varchar'] as const
@@ -149,38 +149,13 @@ function readNumber(text: string): number | undefined {
 const YEAR_1 = Date.parse('0001-01-01T00:00:00.000Z')
 const YEAR_9999_END = Date.parse('9999-12-31T23:59:59.999Z')
 
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-
 /**
  * `2024-01-01T00:00:00.000Z` form, a real instant from year 0001: what `formatTimestamp` writes and
- * ingest stores. Checked field by field (no Date), as every timestamp of every row goes through here.
+ * ingest stores, read digit by digit by the spec's own reader (every timestamp of every row comes here).
  */
 function isCanonicalTimestamp(text: string): boolean {
-  if (!CANONICAL.test(text)) return false
-  const year = digits(text, 0, 4)
-  const month = digits(text, 5, 2)
-  const day = digits(text, 8, 2)
-  return (
-    year >= 1 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    digits(text, 11, 2) <= 23 &&
-    digits(text, 14, 2) <= 59 &&
-    digits(text, 17, 2) <= 59
-  )
-}
-
-function digits(text: string, at: number, length: number): number {
-  let n = 0
-  for (let i = at; i < at + length; i++) n = n * 10 + text.charCodeAt(i) - 48
-  return n
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  const date = parseCanonical(text)
+  return date !== undefined && date.getTime() >= YEAR_1
 }
 
 /** An ISO-8601 string as a date, for years 0001–9999 (what every warehouse's timestamp type holds). */

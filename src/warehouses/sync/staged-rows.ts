@@ -3,7 +3,7 @@
  * the source id, its `message` the stored message); each message gives the rows of Segment's tables (`rowsForMessage`), the rows of the
  * upserted tables merged per id, and Selective Sync takes out what the warehouse should not get.
  */
-import { safeIdentifier, snakecase, type IngestEnvelope, type StoredMessage } from '../../spec/index.ts'
+import { tableName, type IngestEnvelope, type StoredMessage } from '../../spec/index.ts'
 import { mergeUpserts, rowsForMessage, type TableRow } from '../schema/index.ts'
 import type { SelectiveSyncRules } from './selective-sync.ts'
 
@@ -51,7 +51,7 @@ export function stagedRows(records: readonly StagedRecord[], uuidTs: Date): Map<
  * (`ios-app` → `ios_app`), or `source_<id>` when the slug leaves nothing.
  */
 export function sourceSchemaName(slug: string, sourceId: string): string {
-  return safeIdentifier(snakecase(slug)) || safeIdentifier(`source_${snakecase(sourceId)}`)
+  return tableName(slug) ?? tableName(`source_${sourceId}`)!
 }
 
 /** Rows left out by Selective Sync, per table. */
