@@ -85,7 +85,8 @@ export const trackingApi: FastifyPluginAsync<TrackingApiOptions> = async (app, o
       const message = enrichMessage(result.message, enrichment)
       const json = JSON.stringify(message)
       // Measured as stored, with the fields Switchyard adds (receivedAt, timestamp, …: about 200 bytes).
-      const size = Buffer.byteLength(json)
+      // A UTF-16 unit is at most 3 UTF-8 bytes, so a short text needs no count.
+      const size = json.length * 3 <= MAX_MESSAGE_BYTES ? 0 : Buffer.byteLength(json)
       if (size > MAX_MESSAGE_BYTES) {
         rejected.push({
           index,

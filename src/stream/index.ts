@@ -24,6 +24,7 @@ export {
   type RetentionConfig,
   type SqliteStreamConfig,
   type StreamConfig,
+  type FileSync,
   type StreamDeps,
   type StreamDurability,
   type StreamLimitsConfig,

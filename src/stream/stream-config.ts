@@ -64,8 +64,8 @@ export interface StreamOptions {
 }
 
 /**
- * `full`: an acknowledged append survives power loss (SQLite `synchronous=FULL`: fsync on every
- * commit). `normal`: it survives a process crash but maybe not power loss (`synchronous=NORMAL`
+ * `full`: an acknowledged append survives power loss (the WAL is fsynced after every group commit,
+ * before any of its writes is acknowledged). `normal`: it survives a process crash but maybe not power loss (`synchronous=NORMAL`
  * in WAL mode: no fsync on commit).
  */
 export type StreamDurability = 'full' | 'normal'
@@ -121,7 +121,11 @@ export interface StreamDeps {
   readonly clock?: Clock
   /** Failures of background work (periodic retention); default writes them to stderr. */
   readonly onBackgroundError?: (error: unknown) => void
+  /** How the SQLite stream syncs its WAL file with durability `full`; default `fs.fdatasync` (tests slow or fail it). */
+  readonly fdatasync?: FileSync
 }
+
+export type FileSync = (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void
 
 export const MIN_DEDUPE_WINDOW_MS = 24 * HOUR_MS
 

@@ -26,8 +26,9 @@ const AUTOCHECKPOINT_PAGES = 1000
  * pages) the next one continues.
  *
  * Durability is unchanged: a commit is durable when its WAL frames are synced (by the commit
- * itself with `synchronous = FULL`), and a checkpoint only copies committed frames, syncing as the
- * writer's own would. Should the thread fail, the writer's automatic checkpoint is turned back on.
+ * itself, or by `WalSync`), and a checkpoint only copies committed frames, syncing the WAL before
+ * and the database after. Should the thread fail, the writer's automatic checkpoint is turned back
+ * on, with the thread's `synchronous` setting.
  */
 export class WalCheckpointer {
   readonly #db: Database
@@ -120,7 +121,11 @@ export class WalCheckpointer {
     if (this.#failed) return
     this.#failed = true
     try {
-      if (this.#db.open) this.#db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
+      if (this.#db.open) {
+        // The writer checkpoints again, so it must sync as the thread did (it may commit with `OFF`).
+        this.#db.pragma(`synchronous = ${this.#workerData.synchronous}`)
+        this.#db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
+      }
     } finally {
       this.#onError(error)
     }

@@ -35,11 +35,17 @@ export interface GroupCommitWriterDeps {
   readonly onCommitted: (appendedTopics: ReadonlySet<string>) => void
   /** Called after each commit with the value bytes its writes declared. */
   readonly afterCommit?: (bytes: number) => void
+  /**
+   * Resolves once what has been committed is on disk; the group's writes settle after it. Absent,
+   * they settle at the commit (which then syncs itself, or the stream isn't asked to survive power loss).
+   */
+  readonly durable?: () => Promise<void>
 }
 
 /**
  * Group commit: writes queue up and run together in one `BEGIN IMMEDIATE … COMMIT`, and each
- * write's promise settles only after that commit, so one durable sync acknowledges the group.
+ * write's promise settles only after that commit is durable, so one sync acknowledges the group
+ * (made by the commit itself, or off the event loop by `durable`, see `sqlite-wal-sync.ts`).
  *
  * A group starts `windowMs` after its first write (0: at the end of the current event-loop turn)
  * or at once when the queue holds `maxRecords` records or `maxBytes` bytes. better-sqlite3 blocks
@@ -159,7 +165,11 @@ export class GroupCommitWriter {
       this.transactions += 1
       tx.committed(this.#deps.dedupeWindowMs)
       this.#deps.afterCommit?.(group.reduce((sum, write) => sum + write.bytes, 0))
-      group.forEach((write, i) => write.resolve(results[i]))
+      const settled = group
+      const settle = () => settled.forEach((write, i) => write.resolve(results[i]))
+      if (this.#deps.durable === undefined) settle()
+      else
+        this.#deps.durable().then(settle, (error: unknown) => settled.forEach((write) => write.reject(error)))
       if (tx.appendedTopics.size > 0) this.#deps.onCommitted(tx.appendedTopics)
       return
     }

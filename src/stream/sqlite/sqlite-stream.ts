@@ -3,7 +3,7 @@
  *
  * Contract: `append` resolves only after the transaction holding its records has committed, so an
  * acknowledged record survives `kill -9` the moment after (and, with durability `full`, power
- * loss). Nothing is acknowledged from memory. Concurrent appends share one transaction (group
+ * loss: the WAL is synced before the append resolves, off the event loop, see `sqlite-wal-sync.ts`). Nothing is acknowledged from memory. Concurrent appends share one transaction (group
  * commit, see `sqlite-group-commit.ts`); dedupe entries are written in the same transaction as their
  * records, so a record and its "seen" mark exist together or not at all. Dedupe lookups are served
  * from memory (`dedupe-memory.ts`), rebuilt from the dedupe log on open. Group positions are
@@ -48,6 +48,7 @@ import { GroupCommitWriter } from './sqlite-group-commit.ts'
 import { SqliteWorkQueues } from './sqlite-queues.ts'
 import { openStreamDatabase } from './sqlite-schema.ts'
 import { prepareStatements, type StreamStatements } from './sqlite-statements.ts'
+import { WalSync } from './sqlite-wal-sync.ts'
 import { freeDiskBytes, measureTopics } from './sqlite-stats.ts'
 import type { SqliteWriteTx } from './sqlite-write-tx.ts'
 
@@ -64,6 +65,8 @@ export class SqliteStream implements EventStream {
   readonly #sql: StreamStatements
   readonly #writer: GroupCommitWriter
   readonly #checkpointer: WalCheckpointer
+  /** With durability `full`: syncs the WAL off the event loop (the writer commits with `OFF`). */
+  readonly #walSync: WalSync | undefined
   readonly #waiter = new AppendWaiter()
   /** `topic\0group` of groups known to be registered, to skip a write on later reads. */
   readonly #knownGroups = new Set<string>()
@@ -94,6 +97,10 @@ export class SqliteStream implements EventStream {
       onError: (error) => this.#onBackgroundError(error),
     })
     this.#sql = prepareStatements(this.#db)
+    if (durability === 'full') {
+      this.#walSync = new WalSync(`${path}-wal`, deps.fdatasync)
+      this.#db.pragma('synchronous = OFF')
+    }
     this.#writer = new GroupCommitWriter({
       db: this.#db,
       sql: this.#sql,
@@ -103,6 +110,7 @@ export class SqliteStream implements EventStream {
       dedupeWindowMs: options.dedupeWindowMs,
       onCommitted: (topics) => topics.forEach((topic) => this.#waiter.notify(topic)),
       afterCommit: (bytes) => this.#checkpointer.committed(bytes),
+      ...(this.#walSync && { durable: this.#walSync.durable.bind(this.#walSync) }),
     })
     this.queues = new SqliteWorkQueues({
       sql: this.#sql,
@@ -129,10 +137,11 @@ export class SqliteStream implements EventStream {
     const scope = options.dedupeScope ?? ''
     if (typeof scope !== 'string') throw new TypeError('stream dedupeScope must be a string')
     if (records.length === 0) return []
-    const bytes = records.reduce((sum, record) => sum + valueBytes(record.value), 0)
+    const sizes = records.map((record) => valueBytes(record.value))
+    const bytes = sizes.reduce((sum, size) => sum + size, 0)
     const window = this.#options.dedupeWindowMs
     const results = await this.#write({ records: records.length, bytes }, (tx) =>
-      tx.append(topic, records, scope, window),
+      tx.append(topic, records, sizes, scope, window),
     )
     for (const result of results) {
       if (result.duplicate) this.#duplicateRecords += 1
@@ -213,6 +222,9 @@ export class SqliteStream implements EventStream {
     this.#writer.flushAll()
     this.#waiter.wakeAll()
     await this.#checkpointer.close()
+    await this.#walSync?.close()
+    // Closing checkpoints on this connection, which must then sync the database before the WAL goes.
+    if (this.#walSync) this.#db.pragma('synchronous = FULL')
     this.#db.close()
   }
 

@@ -1,4 +1,3 @@
-import { valueBytes } from '../stream-arguments.ts'
 import type { EnqueueItem } from '../queues.ts'
 import type { AppendRecord, AppendResult } from '../stream.ts'
 import { fingerprint, type DedupeMemory, type Fingerprint } from './dedupe-memory.ts'
@@ -48,6 +47,8 @@ export class SqliteWriteTx {
   append(
     topic: string,
     records: readonly AppendRecord[],
+    /** Each record's value bytes (`valueBytes`), measured once by the caller. */
+    sizes: readonly number[],
     dedupeScope: string,
     dedupeWindowMs: number,
   ): AppendResult[] {
@@ -57,7 +58,8 @@ export class SqliteWriteTx {
     const windowStart = this.#now - dedupeWindowMs
     const results: AppendResult[] = []
     const rows: unknown[] = []
-    for (const record of records) {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!
       const offset = head + 1
       if (record.dedupeId !== undefined) {
         const first = this.#claimDedupe(topic, dedupeScope, record.dedupeId, windowStart, () => offset)
@@ -67,7 +69,7 @@ export class SqliteWriteTx {
         }
       }
       head = offset
-      totalBytes += valueBytes(record.value)
+      totalBytes += sizes[i]!
       rows.push(topic, head, this.#now, totalBytes, record.key, record.value)
       results.push({ offset: head, duplicate: false })
     }
