@@ -7,6 +7,7 @@
  */
 import type { MessageType } from '../spec/index.ts'
 import type { DefinitionRecord } from './actions/catalog-record.ts'
+import { destinationCategories } from './categories.ts'
 import { settingsSecrets, schemaSecrets, type SecretSetting } from './settings-secrets.ts'
 import { WEBHOOK_DESTINATION, validateWebhookSettings, type SettingsError } from './webhook.ts'
 
@@ -126,7 +127,7 @@ const WEBHOOKS: DestinationCatalogEntry = Object.freeze({
     options: optionsFromSchema(WEBHOOK_DESTINATION.settingsSchema),
     status: 'PUBLIC',
     previousNames: [WEBHOOK_DESTINATION.name],
-    categories: ['Raw Data'],
+    categories: destinationCategories(WEBHOOK_DESTINATION.slug),
     website: 'https://segment.com/docs/connections/destinations/catalog/webhooks/',
     components: [{ type: 'SERVER', code: 'switchyard:src/destinations/webhook.ts', owner: 'SEGMENT' }],
     supportedFeatures: { cloudModeInstances: 'MULTIPLE', deviceModeInstances: 'NONE', replay: true },

@@ -15,7 +15,14 @@ export interface WebAppOptions {
  * app (web/src/app/app.tsx) is added here too. Nothing else falls back to the page, so unknown
  * paths under `/api`, `/metrics` or `/v1` keep their own 404s.
  */
-export const APP_SECTIONS = ['sources', 'destinations', 'warehouses', 'settings'] as const
+export const APP_SECTIONS = [
+  'sources',
+  'destinations',
+  'warehouses',
+  'settings',
+  // The page an invite's link opens (`/accept-invite?token=…`), before anyone is logged in.
+  'accept-invite',
+] as const
 
 /** Hashed assets never change under their name. */
 const IMMUTABLE = 'public, max-age=31536000, immutable'

@@ -35,6 +35,7 @@ const ADDITIONS: Record<string, readonly string[]> = {
   GetAdvancedSyncScheduleFromWarehouseV1Output: ['intervalMinutes', 'nextSyncAt'],
   ReplaceAdvancedSyncScheduleForWarehouseV1Output: ['intervalMinutes', 'nextSyncAt'],
   CreateInvitesV1Output: ['acceptTokens'],
+  RoleV1: ['resourceTypes', 'labelScoped'],
 }
 
 /** Per attribute: whether it must be present, and whether null is a declared value. */

@@ -38,6 +38,13 @@ const acceptInviteBody = {
   },
 } as const
 
+const switchWorkspaceBody = {
+  type: 'object',
+  required: ['workspaceId'],
+  additionalProperties: false,
+  properties: { workspaceId: { type: 'string', maxLength: 64 } },
+} as const
+
 const loginFailed = () =>
   new SwitchyardError('SY_API_LOGIN_FAILED', 'The email or password is wrong', { field: 'password' })
 
@@ -67,8 +74,9 @@ async function sessionView(store: Repositories, user: User, session: WebSession,
 
 /**
  * The web app's sessions (docs/iam.md, "Web sessions"): log in with email and password, log out
- * here or everywhere, see the session, accept an invite. Logging in and accepting an invite are
- * `public`; the others need the session cookie (and, being POSTs, its CSRF token).
+ * here or everywhere, see the session, move it to another of the user's workspaces, accept an
+ * invite. Logging in and accepting an invite are `public`; the others need the session cookie (and,
+ * being POSTs, its CSRF token).
  */
 export const webSessionRoutes: FastifyPluginAsync<WebSessionRoutesOptions> = async (app, options) => {
   const { store, sessions, now } = options
@@ -183,6 +191,37 @@ export const webSessionRoutes: FastifyPluginAsync<WebSessionRoutesOptions> = asy
       if (!user) throw notASession()
       reply.header('cache-control', 'no-store')
       return { data: await sessionView(store, user, current.session, current.secret) }
+    },
+  )
+
+  app.post<{ Body: { workspaceId: string } }>(
+    '/auth/session/workspace',
+    {
+      schema: { body: switchWorkspaceBody },
+      config: { operation: 'switchWorkspace', permission: 'authenticated' },
+    },
+    async (request, reply) => {
+      const current = request.webSession
+      if (!current) throw notASession()
+      const user = await store.users.get(current.session.userId)
+      if (!user) throw notASession()
+      const { workspaceId } = request.body
+      const memberships = await store.users.memberships(user.id)
+      if (!memberships.some((m) => m.workspaceId === workspaceId)) {
+        throw new SwitchyardError(
+          'SY_API_FORBIDDEN',
+          `This account is not a member of workspace ${workspaceId}`,
+          { field: 'workspaceId' },
+        )
+      }
+      await store.webSessions.setWorkspace(current.session.id, workspaceId)
+      request.log.info(
+        { event: 'workspace_switched', userId: user.id, sessionId: current.session.id, workspaceId },
+        'session switched workspace',
+      )
+      reply.header('cache-control', 'no-store')
+      const session = { ...current.session, workspaceId }
+      return { data: await sessionView(store, user, session, current.secret) }
     },
   )
 

@@ -13,6 +13,7 @@ import {
   type DestinationMetadata,
   type DestinationSettingsResult,
 } from '../catalog.ts'
+import { destinationCategories } from '../categories.ts'
 import { schemaSecrets, type SecretSetting } from '../settings-secrets.ts'
 import { MESSAGE_TYPES } from '../../spec/index.ts'
 import type { ActionRecord, DefinitionRecord } from './catalog-record.ts'
@@ -146,7 +147,7 @@ export function actionsCatalogEntry(record: DefinitionRecord): ActionsCatalogEnt
     options: optionsFromSchema(record.settingsSchema),
     status: 'PUBLIC',
     previousNames: [record.name],
-    categories: [],
+    categories: destinationCategories(record.slug),
     website: `https://segment.com/docs/connections/destinations/catalog/${record.slug}/`,
     components: [
       { type: 'SERVER', code: `@segment/action-destinations:${record.directory}`, owner: 'PARTNER' },

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react'
+import { WorkspaceSwitcher } from '../components/workspace-switcher.tsx'
 import { Link, usePath } from './router.tsx'
 import { useSession } from './session.tsx'
 
@@ -23,9 +24,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <img src="/favicon.svg" alt="" width={28} height={28} />
           <span>Switchyard</span>
         </Link>
-        <div className="workspace-name" title={session.workspace.slug}>
-          {session.workspace.name}
-        </div>
+        <WorkspaceSwitcher />
         <nav aria-label="Main">
           {NAV.map((item) => (
             <Link key={item.to} to={item.to} className={active(item.to) ? 'nav-item active' : 'nav-item'}>

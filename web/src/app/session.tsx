@@ -11,12 +11,18 @@ export type Session =
       via: 'session' | 'token'
       workspace: Workspace
       user: SessionView['user'] | undefined
+      /** The user's workspaces with their access level (several: the sidebar offers a switcher). */
+      workspaces: SessionView['workspaces']
     }
 
 interface SessionApi {
   session: Session
   logIn(email: string, password: string): Promise<void>
   logInWithToken(token: string): Promise<void>
+  /** Joins a workspace with an invite's acceptance token and logs in as the invited person. */
+  acceptInvite(input: { token: string; name: string; password: string }): Promise<void>
+  /** Moves the web session to another of the user's workspaces. */
+  switchWorkspace(workspaceId: string): Promise<void>
   logOut(): Promise<void>
 }
 
@@ -39,6 +45,15 @@ async function loadWorkspace(): Promise<Workspace> {
   return (await api<{ workspace: Workspace }>('/', { probe: true })).workspace
 }
 
+/** The session a login, an accepted invite or a switch answers: credentials set, workspace found. */
+async function sessionFrom(view: SessionView): Promise<Session> {
+  setCredentials({ kind: 'session', csrfToken: view.csrfToken })
+  localStorage.setItem(SESSION_HINT, '1')
+  const found = view.workspaces.find((w) => w.id === view.workspaceId)
+  const workspace = found ? { id: found.id, slug: found.slug, name: found.name } : await loadWorkspace()
+  return { status: 'ready', via: 'session', workspace, user: view.user, workspaces: view.workspaces }
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session>({ status: 'loading' })
 
@@ -47,7 +62,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       if (token) {
         setCredentials({ kind: 'token', token })
-        setSession({ status: 'ready', via: 'token', workspace: await loadWorkspace(), user: undefined })
+        setSession({
+          status: 'ready',
+          via: 'token',
+          workspace: await loadWorkspace(),
+          user: undefined,
+          workspaces: [],
+        })
         return
       }
       if (!localStorage.getItem(SESSION_HINT)) {
@@ -55,8 +76,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         return
       }
       const view = await api<SessionView>('/auth/session', { probe: true })
-      setCredentials({ kind: 'session', csrfToken: view.csrfToken })
-      setSession({ status: 'ready', via: 'session', workspace: await loadWorkspace(), user: view.user })
+      setSession(await sessionFrom(view))
     } catch (e) {
       forget()
       if (e instanceof ApiError && e.status === 401) setSession({ status: 'anonymous' })
@@ -81,17 +101,31 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           body: { email, password },
           probe: true,
         })
-        setCredentials({ kind: 'session', csrfToken: view.csrfToken })
-        localStorage.setItem(SESSION_HINT, '1')
-        const workspace = view.workspaces.find((w) => w.id === view.workspaceId) ?? (await loadWorkspace())
-        setSession({ status: 'ready', via: 'session', workspace, user: view.user })
+        setSession(await sessionFrom(view))
+      },
+      async acceptInvite({ token, name, password }) {
+        const view = await api<SessionView>('/auth/accept-invite', {
+          method: 'POST',
+          body: { token, password, ...(name.trim() && { name: name.trim() }) },
+          probe: true,
+        })
+        // A token pasted in earlier in this tab would win over the new session's cookie.
+        sessionStorage.removeItem(TOKEN_KEY)
+        setSession(await sessionFrom(view))
+      },
+      async switchWorkspace(workspaceId) {
+        const view = await api<SessionView>('/auth/session/workspace', {
+          method: 'POST',
+          body: { workspaceId },
+        })
+        setSession(await sessionFrom(view))
       },
       async logInWithToken(token) {
         setCredentials({ kind: 'token', token })
         try {
           const workspace = await loadWorkspace()
           sessionStorage.setItem(TOKEN_KEY, token)
-          setSession({ status: 'ready', via: 'token', workspace, user: undefined })
+          setSession({ status: 'ready', via: 'token', workspace, user: undefined, workspaces: [] })
         } catch (e) {
           setCredentials(undefined)
           throw e

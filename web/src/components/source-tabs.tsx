@@ -7,6 +7,8 @@ export function SourceTabs({ sourceId, current }: { sourceId: string; current: s
       tabs={[
         { to: `/sources/${sourceId}`, label: 'Overview' },
         { to: `/sources/${sourceId}/debugger`, label: 'Debugger' },
+        { to: `/sources/${sourceId}/schema`, label: 'Schema' },
+        { to: `/sources/${sourceId}/replays`, label: 'Replays' },
       ]}
     />
   )

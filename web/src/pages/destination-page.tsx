@@ -4,6 +4,7 @@ import type { Destination, Source } from '../api/models.ts'
 import { Link } from '../app/router.tsx'
 import { useApi } from '../app/use-api.ts'
 import { DeliveryOverview } from '../components/delivery-overview.tsx'
+import { DestinationTabs } from '../components/destination-tabs.tsx'
 import { SettingsForm, type SettingsValues } from '../components/settings-form.tsx'
 import { EnabledBadge, ErrorNote, Loading, PageHeader, Panel, Toggle } from '../components/ui.tsx'
 
@@ -51,6 +52,7 @@ export function DestinationPage({ id }: { id: string }) {
         }
       />
       {toggleError && <p className="error-note">{toggleError}</p>}
+      <DestinationTabs destinationId={id} current={`/destinations/${id}`} />
       <DeliveryOverview destination={d} />
       <DestinationSettings destination={d} onSaved={destination.reload} />
     </>

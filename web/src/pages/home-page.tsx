@@ -15,7 +15,8 @@ import { useApi } from '../app/use-api.ts'
 import { BarChart } from '../components/bar-chart.tsx'
 import { ConnectionsMap, type MapNode } from '../components/connections-map.tsx'
 import { DeliveryHealthTable } from '../components/delivery-health-table.tsx'
-import { EmptyState, ErrorNote, Loading, PageHeader, Panel, formatCount } from '../components/ui.tsx'
+import { AccessNote } from '../components/workspace-access.tsx'
+import { EmptyState, Loading, PageHeader, Panel, formatCount } from '../components/ui.tsx'
 
 /** Workspace home: what is connected to what, events received, and how delivery is going. */
 export function HomePage() {
@@ -50,7 +51,7 @@ export function HomePage() {
         }
       />
       <Panel title="Connections">
-        <ErrorNote error={graph.error} />
+        <AccessNote error={graph.error} what="the sources and their connections" />
         {!graph.data ? (
           <Loading />
         ) : graph.data.sources.length === 0 ? (
@@ -74,7 +75,7 @@ export function HomePage() {
       </Panel>
       <div className="grid-2">
         <Panel title="Events received">
-          <ErrorNote error={volume.error} />
+          <AccessNote error={volume.error} what="event volume (usage)" />
           {volume.data ? (
             <>
               <p className="big-number">{formatCount(volume.data.total)}</p>
@@ -85,7 +86,7 @@ export function HomePage() {
           )}
         </Panel>
         <Panel title="Delivery health">
-          <ErrorNote error={health.error} />
+          <AccessNote error={health.error} what="delivery health" />
           {!health.data ? (
             <Loading />
           ) : health.data.length === 0 ? (

@@ -15,17 +15,20 @@ import {
   formatTime,
 } from '../components/ui.tsx'
 import { AuditTrail } from '../components/audit-trail.tsx'
+import { GroupsSettings } from '../components/groups-settings.tsx'
 import { TeamSettings } from '../components/team.tsx'
+import { AccessNote, isForbidden } from '../components/workspace-access.tsx'
 
-export type SettingsTab = 'tokens' | 'users' | 'audit-trail'
+export type SettingsTab = 'tokens' | 'users' | 'groups' | 'audit-trail'
 
 const TABS = [
   { to: '/settings', label: 'API tokens' },
   { to: '/settings/users', label: 'Users' },
+  { to: '/settings/groups', label: 'Groups' },
   { to: '/settings/audit-trail', label: 'Audit trail' },
 ]
 
-/** Workspace settings: API tokens, users and invites, the audit trail. */
+/** Workspace settings: API tokens, users and invites, user groups, the audit trail. */
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
   return (
     <>
@@ -33,6 +36,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       <Tabs tabs={TABS} current={tab === 'tokens' ? '/settings' : `/settings/${tab}`} />
       {tab === 'tokens' && <ApiTokens />}
       {tab === 'users' && <TeamSettings />}
+      {tab === 'groups' && <GroupsSettings />}
       {tab === 'audit-trail' && <AuditTrail />}
     </>
   )
@@ -73,6 +77,13 @@ function ApiTokens() {
       setRevokeError(errorMessage(e))
     }
   }
+
+  if (isForbidden(tokens.error))
+    return (
+      <Panel title="API tokens">
+        <AccessNote error={tokens.error} what="API tokens" />
+      </Panel>
+    )
 
   return (
     <Panel title="API tokens">
