@@ -1,7 +1,10 @@
-import type { ArchivedMessage } from '../api/models.ts'
+import { useState } from 'react'
+import { api, errorMessage, fieldErrors } from '../api/client.ts'
+import type { ArchivedMessage, Destination, EventTestAnswer } from '../api/models.ts'
 import { Link } from '../app/router.tsx'
+import type { Loaded } from '../app/use-api.ts'
 import { eventLabel } from './mapping-paths.ts'
-import { FieldError } from './ui.tsx'
+import { Field } from './ui.tsx'
 
 /**
  * The event to test: one of the source's recent events, or JSON typed or pasted in. Its problems
@@ -85,11 +88,10 @@ export function EventInput(props: {
           </small>
         )}
       </div>
-      <div className={`field ${props.error ? 'has-error' : ''}`}>
-        <label htmlFor={props.id}>Event JSON</label>
+      <Field id={props.id} label="Event JSON" error={props.error} errorId={errorId}>
         <textarea
           id={props.id}
-          className="mapping-json event-json"
+          className="code-input event-json"
           rows={14}
           spellCheck={false}
           aria-invalid={!!props.error || undefined}
@@ -98,8 +100,84 @@ export function EventInput(props: {
           onChange={(e) => props.onTextChange(e.target.value)}
         />
         <small className="hint">A Segment message: edit it or paste your own.</small>
-        <FieldError message={props.error} id={errorId} />
-      </div>
+      </Field>
     </div>
   )
+}
+
+/** A mapping to test as edited (saved or not). */
+export interface EventTestMapping {
+  actionId: string
+  name: string
+  settings: Record<string, unknown>
+}
+
+/**
+ * A test of the destination on one event: the event (until one is chosen or typed, the newest
+ * recent one; with none and `example`, EXAMPLE_EVENT), sending it to the destination's
+ * `/event-tests`, and the answer. `input` is for EventInput; `otherError`, a problem not about the
+ * event, shows under it.
+ */
+export function useEventTest(destination: Destination, recent: Loaded<ArchivedMessage[]>, example = false) {
+  const [chosenId, setChosenId] = useState<string>()
+  const [text, setText] = useState<string>()
+  const [jsonError, setJsonError] = useState<string>()
+  const [error, setError] = useState<unknown>()
+  const [answer, setAnswer] = useState<EventTestAnswer>()
+  const [sending, setSending] = useState(false)
+  const newest = recent.data?.[0]
+  const shownText =
+    text ??
+    (newest
+      ? eventJson(newest.message)
+      : example && (recent.data || recent.error)
+        ? eventJson(EXAMPLE_EVENT)
+        : '')
+
+  /** Sends the event, through `mapping` (as edited, its trigger ignored) when given. */
+  const send = async (mapping?: EventTestMapping) => {
+    setError(undefined)
+    setAnswer(undefined)
+    const read = readEventJson(shownText)
+    if (!read.ok) return setJsonError(read.error)
+    setJsonError(undefined)
+    setSending(true)
+    try {
+      setAnswer(
+        await api<EventTestAnswer>(`/destinations/${destination.id}/event-tests`, {
+          method: 'POST',
+          body: { message: read.message, ...(mapping && { mapping }) },
+        }),
+      )
+    } catch (e) {
+      setError(e)
+    } finally {
+      setSending(false)
+    }
+  }
+  const errors = fieldErrors(error)
+  return {
+    answer,
+    sending,
+    send,
+    input: {
+      recent: recent.data,
+      recentLoading: recent.loading,
+      chosenId: text === undefined ? newest?.id : chosenId,
+      onChoose: (m: ArchivedMessage) => {
+        setChosenId(m.id)
+        setText(eventJson(m.message))
+        setJsonError(undefined)
+      },
+      text: shownText,
+      onTextChange: (t: string) => {
+        setText(t)
+        setChosenId(undefined)
+        setJsonError(undefined)
+      },
+      error: jsonError ?? errors.message,
+      sourceId: destination.sourceId,
+    },
+    otherError: error && !errors.message ? errorMessage(error) : undefined,
+  }
 }

@@ -10,7 +10,7 @@ import {
   useFilterSample,
   type FilterDefinition,
 } from './filter-preview.tsx'
-import { ErrorNote, FieldError, Panel } from './ui.tsx'
+import { ErrorNote, Field, FieldError, Panel } from './ui.tsx'
 
 type ActionType = FilterAction['type']
 
@@ -175,8 +175,7 @@ export function FilterEditor(props: {
     <div className="filter-editor">
       <Panel title={filter ? `Edit “${filter.title}”` : 'New filter'}>
         <form className="form" onSubmit={(e) => void save(e)}>
-          <div className={`field ${errors.title ? 'has-error' : ''}`}>
-            <label htmlFor="filter-title">Title</label>
+          <Field id="filter-title" label="Title" error={errors.title}>
             <input
               id="filter-title"
               type="text"
@@ -185,10 +184,8 @@ export function FilterEditor(props: {
               value={draft.title}
               onChange={(e) => change({ title: e.target.value })}
             />
-            <FieldError message={errors.title} />
-          </div>
-          <div className={`field ${errors.description ? 'has-error' : ''}`}>
-            <label htmlFor="filter-description">Description</label>
+          </Field>
+          <Field id="filter-description" label="Description" error={errors.description}>
             <input
               id="filter-description"
               type="text"
@@ -196,10 +193,19 @@ export function FilterEditor(props: {
               value={draft.description}
               onChange={(e) => change({ description: e.target.value })}
             />
-            <FieldError message={errors.description} />
-          </div>
-          <div className={`field ${conditionError ? 'has-error' : ''}`}>
-            <label htmlFor="filter-condition">If the event matches (FQL)</label>
+          </Field>
+          <Field
+            id="filter-condition"
+            label="If the event matches (FQL)"
+            error={conditionError}
+            errorId="filter-condition-error"
+            hint={
+              <>
+                <code>all</code> matches every event. To send only some events, drop the others:{' '}
+                <code>!( event in ['Signed Up', 'Demo Requested'] )</code>. Matching is case-sensitive.
+              </>
+            }
+          >
             <textarea
               id="filter-condition"
               className="code-input"
@@ -210,12 +216,7 @@ export function FilterEditor(props: {
               aria-describedby="filter-condition-error"
               onChange={(e) => change({ condition: e.target.value })}
             />
-            <FieldError message={conditionError} id="filter-condition-error" />
-            <span className="hint">
-              <code>all</code> matches every event. To send only some events, drop the others:{' '}
-              <code>!( event in ['Signed Up', 'Demo Requested'] )</code>. Matching is case-sensitive.
-            </span>
-          </div>
+          </Field>
           <FilterConditionBuilder
             sourceId={props.sourceId}
             condition={draft.condition}

@@ -4,7 +4,7 @@ import type { ArchivedMessage, FilterAction, FilterPreview } from '../api/models
 import { useApi } from '../app/use-api.ts'
 import { removedPaths } from './filter-fql.ts'
 import { JsonTree } from './json-tree.tsx'
-import { Badge, ErrorNote, FieldError, Panel } from './ui.tsx'
+import { Badge, ErrorNote, Field, Panel } from './ui.tsx'
 
 /**
  * The filter editor's live preview: the filter as edited, run by `POST /destination/filters/preview`
@@ -161,8 +161,7 @@ export function FilterPreviewPanel(props: {
         <ErrorNote error={sample.loadError} />
       </div>
       {sample.choice === PASTE && (
-        <div className={`field ${sample.pasteError ? 'has-error' : ''}`}>
-          <label htmlFor="filter-sample-json">Event (JSON)</label>
+        <Field id="filter-sample-json" label="Event (JSON)" error={sample.pasteError}>
           <textarea
             id="filter-sample-json"
             className="code-input"
@@ -171,8 +170,7 @@ export function FilterPreviewPanel(props: {
             value={sample.pasted}
             onChange={(e) => sample.setPasted(e.target.value)}
           />
-          <FieldError message={sample.pasteError} />
-        </div>
+        </Field>
       )}
       <PreviewOutcome {...props} />
     </Panel>

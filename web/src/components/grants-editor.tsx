@@ -124,6 +124,19 @@ export function describePermission(p: Permission, targets: GrantTargets | undefi
   return `${p.roleName} on ${p.resources.map(name).join(', ')}`
 }
 
+/** Permissions in words, one a line, for a table cell; a dash when there are none. */
+export function PermissionList(props: {
+  permissions: readonly Permission[]
+  targets: GrantTargets | undefined
+}) {
+  if (props.permissions.length === 0) return '—'
+  return props.permissions.map((p, i) => (
+    <div key={i} className="small">
+      {describePermission(p, props.targets)}
+    </div>
+  ))
+}
+
 const sameLabel = (a: { key: string; value: string }, b: { key: string; value: string }) =>
   a.key === b.key && a.value === b.value
 

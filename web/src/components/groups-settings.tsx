@@ -3,8 +3,8 @@ import { api, errorMessage, fieldErrors, listAll } from '../api/client.ts'
 import type { GroupMember, Role, UserGroup, WorkspaceUser } from '../api/models.ts'
 import { useSession } from '../app/session.tsx'
 import { useApi } from '../app/use-api.ts'
-import { describePermission, GrantsEditor, useGrantTargets } from './grants-editor.tsx'
-import { EmptyState, ErrorNote, FieldError, Loading, Panel } from './ui.tsx'
+import { GrantsEditor, PermissionList, useGrantTargets } from './grants-editor.tsx'
+import { EmptyState, ErrorNote, Field, Loading, Panel } from './ui.tsx'
 import { AccessNote } from './workspace-access.tsx'
 
 /**
@@ -75,13 +75,7 @@ function GroupsTable(props: { groups: UserGroup[]; openId: string | undefined; o
             <td>{g.name}</td>
             <td>{g.memberCount}</td>
             <td>
-              {g.permissions.length === 0
-                ? '—'
-                : g.permissions.map((p, i) => (
-                    <div key={i} className="small">
-                      {describePermission(p, targets.data)}
-                    </div>
-                  ))}
+              <PermissionList permissions={g.permissions} targets={targets.data} />
             </td>
             <td className="num">
               <button
@@ -118,8 +112,7 @@ function CreateGroupForm({ onCreated }: { onCreated(group: UserGroup): void }) {
   return (
     <>
       <form className="inline-form" onSubmit={(e) => void create(e)}>
-        <div className={`field ${errors.name ? 'has-error' : ''}`}>
-          <label htmlFor="group-name">New group</label>
+        <Field id="group-name" label="New group" error={errors.name}>
           <input
             id="group-name"
             required
@@ -127,8 +120,7 @@ function CreateGroupForm({ onCreated }: { onCreated(group: UserGroup): void }) {
             placeholder="Support"
             onChange={(e) => setName(e.target.value)}
           />
-          <FieldError message={errors.name} />
-        </div>
+        </Field>
         <button type="submit" className="button primary">
           Create group
         </button>
@@ -210,11 +202,9 @@ function RenameGroupForm({ group, onRenamed }: { group: UserGroup; onRenamed(): 
   return (
     <>
       <form className="inline-form" onSubmit={(e) => void rename(e)}>
-        <div className={`field ${errors.name ? 'has-error' : ''}`}>
-          <label htmlFor={`rename-${group.id}`}>Name</label>
+        <Field id={`rename-${group.id}`} label="Name" error={errors.name}>
           <input id={`rename-${group.id}`} required value={name} onChange={(e) => setName(e.target.value)} />
-          <FieldError message={errors.name} />
-        </div>
+        </Field>
         <button type="submit" className="button" disabled={name.trim() === group.name}>
           Rename
         </button>
@@ -276,8 +266,7 @@ function GroupMembers({ group, onChanged }: { group: UserGroup; onChanged(): voi
   return (
     <>
       <form className="inline-form" onSubmit={(e) => void add(e)}>
-        <div className={`field ${emailError ? 'has-error' : ''}`}>
-          <label htmlFor={`member-${group.id}`}>Add a member by email</label>
+        <Field id={`member-${group.id}`} label="Add a member by email" error={emailError}>
           <input
             id={`member-${group.id}`}
             type="email"
@@ -294,8 +283,7 @@ function GroupMembers({ group, onChanged }: { group: UserGroup; onChanged(): voi
               </option>
             ))}
           </datalist>
-          <FieldError message={emailError} />
-        </div>
+        </Field>
         <button type="submit" className="button">
           Add member
         </button>

@@ -1,19 +1,18 @@
 import { useMemo, useState, type FormEvent } from 'react'
-import { api, errorMessage, fieldErrors } from '../api/client.ts'
+import { api, fieldErrors } from '../api/client.ts'
 import type {
   ArchivedMessage,
   Destination,
   DestinationAction,
   DestinationSubscription,
-  EventTestAnswer,
 } from '../api/models.ts'
 import type { Loaded } from '../app/use-api.ts'
-import { EventInput, eventJson, readEventJson } from './event-tester-event-input.tsx'
+import { EventInput, useEventTest, type EventTestMapping } from './event-tester-event-input.tsx'
 import { EventTestResults } from './event-tester-result.tsx'
 import { MappingFieldInput } from './mapping-field-input.tsx'
 import { collectPaths, defaultMapping, triggerSuggestions, visibleFields } from './mapping-paths.ts'
 import { TriggerBuilder } from './trigger-builder.tsx'
-import { ErrorNote, FieldError, Panel } from './ui.tsx'
+import { ErrorNote, Field, FieldError, Panel } from './ui.tsx'
 
 /**
  * Adds or edits one mapping of an Actions destination (Segment's subscription): the action, the
@@ -120,8 +119,7 @@ export function MappingEditor(props: {
       <form className="form" onSubmit={(e) => void save(e)} noValidate>
         <section className="mapping-step">
           <h3>1 · Action</h3>
-          <div className={`field ${errors.actionId ? 'has-error' : ''}`}>
-            <label htmlFor="mapping-action">Action</label>
+          <Field id="mapping-action" label="Action" error={errors.actionId}>
             <select
               id="mapping-action"
               value={actionId}
@@ -140,8 +138,7 @@ export function MappingEditor(props: {
                 A saved mapping keeps its action: add another mapping for another action.
               </small>
             )}
-            <FieldError message={errors.actionId} />
-          </div>
+          </Field>
         </section>
 
         <section className="mapping-step">
@@ -187,11 +184,9 @@ export function MappingEditor(props: {
 
         <section className="mapping-step">
           <h3>4 · Name and save</h3>
-          <div className={`field ${errors.name ? 'has-error' : ''}`}>
-            <label htmlFor="mapping-name">Mapping name</label>
+          <Field id="mapping-name" label="Mapping name" error={errors.name}>
             <input id="mapping-name" type="text" value={name} onChange={(e) => setName(e.target.value)} />
-            <FieldError message={errors.name} />
-          </div>
+          </Field>
           <label className="check">
             <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
             Enabled: send matching events with this mapping
@@ -230,41 +225,10 @@ export function MappingEditor(props: {
 function MappingTest(props: {
   destination: Destination
   recent: Loaded<ArchivedMessage[]>
-  mapping: { actionId: string; name: string; settings: Record<string, unknown> }
+  mapping: EventTestMapping
   blocked: boolean
 }) {
-  const recent = props.recent.data
-  const [chosenId, setChosenId] = useState<string>()
-  const [text, setText] = useState<string>()
-  const [jsonError, setJsonError] = useState<string>()
-  const [error, setError] = useState<unknown>()
-  const [answer, setAnswer] = useState<EventTestAnswer>()
-  const [sending, setSending] = useState(false)
-  // Until something is chosen or typed, the newest event.
-  const shownText = text ?? (recent?.[0] ? eventJson(recent[0].message) : '')
-  const shownChosen = text === undefined ? recent?.[0]?.id : chosenId
-
-  const send = async () => {
-    setError(undefined)
-    setAnswer(undefined)
-    const read = readEventJson(shownText)
-    if (!read.ok) return setJsonError(read.error)
-    setJsonError(undefined)
-    setSending(true)
-    try {
-      setAnswer(
-        await api<EventTestAnswer>(`/destinations/${props.destination.id}/event-tests`, {
-          method: 'POST',
-          body: { message: read.message, mapping: props.mapping },
-        }),
-      )
-    } catch (e) {
-      setError(e)
-    } finally {
-      setSending(false)
-    }
-  }
-  const errors = fieldErrors(error)
+  const test = useEventTest(props.destination, props.recent)
   return (
     <details className="mapping-test">
       <summary>Test this mapping on an event</summary>
@@ -272,39 +236,21 @@ function MappingTest(props: {
         Sends the event through this mapping as it is now (saved or not, whatever its trigger): a real request
         to the destination.
       </p>
-      <EventInput
-        id="mapping-test-event"
-        recent={recent}
-        recentLoading={props.recent.loading}
-        chosenId={shownChosen}
-        onChoose={(m) => {
-          setChosenId(m.id)
-          setText(eventJson(m.message))
-          setJsonError(undefined)
-        }}
-        text={shownText}
-        onTextChange={(t) => {
-          setText(t)
-          setChosenId(undefined)
-          setJsonError(undefined)
-        }}
-        error={jsonError ?? errors.message}
-        sourceId={props.destination.sourceId}
-      />
-      <ErrorNote error={error && !errors.message ? errorMessage(error) : undefined} />
+      <EventInput id="mapping-test-event" {...test.input} />
+      <ErrorNote error={test.otherError} />
       <div className="actions">
         <button
           type="button"
           className="button"
-          disabled={sending || props.blocked}
-          onClick={() => void send()}
+          disabled={test.sending || props.blocked}
+          onClick={() => void test.send(props.mapping)}
         >
-          {sending ? 'Sending…' : 'Send test event'}
+          {test.sending ? 'Sending…' : 'Send test event'}
         </button>
       </div>
-      {answer && (
+      {test.answer && (
         <EventTestResults
-          answer={answer}
+          answer={test.answer}
           destinationId={props.destination.id}
           destinationName={props.destination.name}
         />

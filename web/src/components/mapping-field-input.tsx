@@ -219,7 +219,7 @@ export function MappingFieldInput(props: {
       {mode === 'json' && (
         <textarea
           id={id}
-          className="mapping-json"
+          className="code-input"
           spellCheck={false}
           rows={Math.min(10, Math.max(3, json.split('\n').length))}
           aria-invalid={!!props.error || undefined}

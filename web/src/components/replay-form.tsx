@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react'
 import { api, fieldErrors } from '../api/client.ts'
 import type { Destination, Replay } from '../api/models.ts'
 import { Link } from '../app/router.tsx'
-import { EmptyState, EnabledBadge, ErrorNote, FieldError, Loading } from './ui.tsx'
+import { EmptyState, EnabledBadge, ErrorNote, Field, FieldError, Loading } from './ui.tsx'
 
 const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const
 const HOUR = 3600_000
@@ -105,8 +105,7 @@ export function ReplayForm(props: {
   return (
     <form className="form replay-form" onSubmit={(e) => void submit(e)} noValidate>
       <div className="replay-range">
-        <div className={`field ${errors.startTime ? 'has-error' : ''}`}>
-          <label htmlFor="replay-start">From</label>
+        <Field id="replay-start" label="From" error={errors.startTime}>
           <input
             id="replay-start"
             type="datetime-local"
@@ -114,10 +113,8 @@ export function ReplayForm(props: {
             aria-invalid={Boolean(errors.startTime)}
             onChange={(e) => setStart(e.target.value)}
           />
-          <FieldError message={errors.startTime} />
-        </div>
-        <div className={`field ${errors.endTime ? 'has-error' : ''}`}>
-          <label htmlFor="replay-end">To</label>
+        </Field>
+        <Field id="replay-end" label="To" error={errors.endTime}>
           <input
             id="replay-end"
             type="datetime-local"
@@ -125,8 +122,7 @@ export function ReplayForm(props: {
             aria-invalid={Boolean(errors.endTime)}
             onChange={(e) => setEnd(e.target.value)}
           />
-          <FieldError message={errors.endTime} />
-        </div>
+        </Field>
         <div className="replay-quick" role="group" aria-label="Quick ranges">
           {RANGES.map((r) => (
             <button
@@ -208,8 +204,12 @@ export function ReplayForm(props: {
         </small>
       </fieldset>
 
-      <div className={`field ${errors.eventNames ? 'has-error' : ''}`}>
-        <label htmlFor="replay-event-names">Track events</label>
+      <Field
+        id="replay-event-names"
+        label="Track events"
+        error={errors.eventNames}
+        hint="Optional, separated by commas: these track events, besides the call types ticked above."
+      >
         <input
           id="replay-event-names"
           type="text"
@@ -218,11 +218,7 @@ export function ReplayForm(props: {
           aria-invalid={Boolean(errors.eventNames)}
           onChange={(e) => setEventNames(e.target.value)}
         />
-        <FieldError message={errors.eventNames} />
-        <small className="hint">
-          Optional, separated by commas: these track events, besides the call types ticked above.
-        </small>
-      </div>
+      </Field>
 
       <ErrorNote error={otherError} />
       <div>

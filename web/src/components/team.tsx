@@ -3,9 +3,9 @@ import { api, errorMessage, fieldErrors, listAll } from '../api/client.ts'
 import type { InviteToken, Role, WorkspaceUser } from '../api/models.ts'
 import { useSession } from '../app/session.tsx'
 import { useApi, type Loaded } from '../app/use-api.ts'
-import { describePermission, GrantsEditor, useGrantTargets, type GrantTargets } from './grants-editor.tsx'
+import { GrantsEditor, PermissionList, useGrantTargets, type GrantTargets } from './grants-editor.tsx'
 import { InviteLinks } from './invite-links.tsx'
-import { Badge, EmptyState, ErrorNote, FieldError, Loading, Panel } from './ui.tsx'
+import { Badge, EmptyState, ErrorNote, Field, Loading, Panel } from './ui.tsx'
 import { AccessNote, isForbidden } from './workspace-access.tsx'
 
 /** Settings → Users: the workspace's members and their access, its pending invites, the roles to grant. */
@@ -98,13 +98,7 @@ function UsersTable(props: { users: WorkspaceUser[]; roles: Role[]; reload(): vo
                   </Badge>
                 </td>
                 <td>
-                  {others.length === 0
-                    ? '—'
-                    : others.map((p, i) => (
-                        <div key={i} className="small">
-                          {describePermission(p, targets.data)}
-                        </div>
-                      ))}
+                  <PermissionList permissions={others} targets={targets.data} />
                 </td>
                 <td className="num nowrap">
                   <button
@@ -298,8 +292,7 @@ function InviteForm(props: { roles: Role[]; onInvited(tokens: InviteToken[]): vo
   return (
     <>
       <form className="inline-form" onSubmit={(e) => void invite(e)}>
-        <div className={`field ${errors.email ? 'has-error' : ''}`}>
-          <label htmlFor="invite-email">Email</label>
+        <Field id="invite-email" label="Email" error={errors.email}>
           <input
             id="invite-email"
             type="email"
@@ -308,10 +301,8 @@ function InviteForm(props: { roles: Role[]; onInvited(tokens: InviteToken[]): vo
             placeholder="someone@example.com"
             onChange={(e) => setEmail(e.target.value)}
           />
-          <FieldError message={errors.email} />
-        </div>
-        <div className={`field ${errors.permissions ? 'has-error' : ''}`}>
-          <label htmlFor="invite-role">Role</label>
+        </Field>
+        <Field id="invite-role" label="Role" error={errors.permissions}>
           <select id="invite-role" value={roleId} onChange={(e) => setRoleId(e.target.value)}>
             {(props.roles.length ? props.roles : [{ id: MEMBER, name: 'Workspace Member' }]).map((r) => (
               <option key={r.id} value={r.id}>
@@ -319,8 +310,7 @@ function InviteForm(props: { roles: Role[]; onInvited(tokens: InviteToken[]): vo
               </option>
             ))}
           </select>
-          <FieldError message={errors.permissions} />
-        </div>
+        </Field>
         <button type="submit" className="button primary">
           Invite
         </button>

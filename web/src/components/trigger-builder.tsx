@@ -133,7 +133,7 @@ export function TriggerBuilder(props: {
         <label htmlFor="trigger-text">Trigger as text</label>
         <textarea
           id="trigger-text"
-          className="mapping-json"
+          className="code-input"
           rows={2}
           spellCheck={false}
           aria-invalid={!!props.error || undefined}

@@ -78,6 +78,28 @@ export function FieldError({ message, id }: { message: string | undefined; id?: 
   )
 }
 
+/**
+ * A form field: its label, the control (`children`, with any hint to show above the error), the
+ * error under it (`errorId` names it for the control's `aria-describedby`), then `hint`.
+ */
+export function Field(props: {
+  id: string
+  label: string
+  error: string | undefined
+  errorId?: string
+  hint?: ReactNode
+  children: ReactNode
+}) {
+  return (
+    <div className={props.error ? 'field has-error' : 'field'}>
+      <label htmlFor={props.id}>{props.label}</label>
+      {props.children}
+      <FieldError message={props.error} id={props.errorId} />
+      {props.hint && <small className="hint">{props.hint}</small>}
+    </div>
+  )
+}
+
 export function Badge(props: { tone: 'good' | 'bad' | 'warn' | 'neutral'; children: ReactNode }) {
   return <span className={`badge badge-${props.tone}`}>{props.children}</span>
 }

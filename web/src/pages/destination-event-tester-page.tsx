@@ -1,18 +1,11 @@
-import { useState, type FormEvent } from 'react'
-import { api, errorMessage, fieldErrors } from '../api/client.ts'
-import type { Destination, EventTestAnswer } from '../api/models.ts'
+import type { FormEvent } from 'react'
+import type { Destination } from '../api/models.ts'
 import { Link } from '../app/router.tsx'
-import { useApi } from '../app/use-api.ts'
-import { DestinationTabs } from '../components/destination-tabs.tsx'
-import {
-  EXAMPLE_EVENT,
-  EventInput,
-  eventJson,
-  readEventJson,
-} from '../components/event-tester-event-input.tsx'
+import { DestinationFrame } from '../components/destination-frame.tsx'
+import { EventInput, useEventTest } from '../components/event-tester-event-input.tsx'
 import { EventTestResults } from '../components/event-tester-result.tsx'
 import { useRecentEvents } from '../components/mapping-paths.ts'
-import { EmptyState, EnabledBadge, ErrorNote, Loading, PageHeader, Panel } from '../components/ui.tsx'
+import { EmptyState, ErrorNote, Loading, Panel } from '../components/ui.tsx'
 
 /**
  * Segment's Event Tester: sends one event (a recent one from the source, or JSON typed in) to the
@@ -20,74 +13,25 @@ import { EmptyState, EnabledBadge, ErrorNote, Loading, PageHeader, Panel } from 
  * matched, the requests sent and the answers, or why nothing was sent.
  */
 export function DestinationEventTesterPage({ destinationId }: { destinationId: string }) {
-  const destination = useApi(
-    async () => (await api<{ destination: Destination }>(`/destinations/${destinationId}`)).destination,
-    `destination-${destinationId}`,
-  )
-  if (!destination.data)
-    return destination.error ? <ErrorNote error={destination.error} /> : <Loading what="the destination" />
-  const d = destination.data
   return (
-    <>
-      <PageHeader
-        title={d.name}
-        subtitle={
-          <>
-            {d.metadata.name} · event tester · <EnabledBadge enabled={d.enabled} />
-          </>
-        }
-        back={{ to: '/destinations', label: 'Destinations' }}
-      />
-      <DestinationTabs
-        destinationId={destinationId}
-        current={`/destinations/${destinationId}/event-tester`}
-      />
-      <EventTester destination={d} />
-    </>
+    <DestinationFrame destinationId={destinationId} tab="event-tester">
+      {(d) => <EventTester destination={d} />}
+    </DestinationFrame>
   )
 }
 
 function EventTester({ destination }: { destination: Destination }) {
   const recent = useRecentEvents(destination.sourceId)
-  const [chosenId, setChosenId] = useState<string>()
-  const [text, setText] = useState<string>()
-  const [jsonError, setJsonError] = useState<string>()
-  const [error, setError] = useState<unknown>()
-  const [answer, setAnswer] = useState<EventTestAnswer>()
-  const [sending, setSending] = useState(false)
-  const newest = recent.data?.[0]
-  // Until something is chosen or typed: the newest event, or an example when there is none to read.
-  const shownText =
-    text ?? (newest ? eventJson(newest.message) : recent.data || recent.error ? eventJson(EXAMPLE_EVENT) : '')
-  const shownChosen = text === undefined ? newest?.id : chosenId
+  const test = useEventTest(destination, recent, true)
   const isActions = (destination.metadata.actions ?? []).length > 0
-
-  const send = async (event: FormEvent) => {
+  const send = (event: FormEvent) => {
     event.preventDefault()
-    setError(undefined)
-    setAnswer(undefined)
-    const read = readEventJson(shownText)
-    if (!read.ok) return setJsonError(read.error)
-    setJsonError(undefined)
-    setSending(true)
-    try {
-      setAnswer(
-        await api<EventTestAnswer>(`/destinations/${destination.id}/event-tests`, {
-          method: 'POST',
-          body: { message: read.message },
-        }),
-      )
-    } catch (e) {
-      setError(e)
-    } finally {
-      setSending(false)
-    }
+    void test.send()
   }
-  const errors = fieldErrors(error)
   return (
     <div className="event-tester">
       <Panel title="Event">
-        <form className="form" onSubmit={(e) => void send(e)}>
+        <form className="form" onSubmit={send}>
           <p className="hint block">
             {isActions ? (
               <>
@@ -100,41 +44,23 @@ function EventTester({ destination }: { destination: Destination }) {
             )}{' '}
             The requests are real.
           </p>
-          <EventInput
-            id="event-tester-event"
-            recent={recent.data}
-            recentLoading={recent.loading}
-            chosenId={shownChosen}
-            onChoose={(m) => {
-              setChosenId(m.id)
-              setText(eventJson(m.message))
-              setJsonError(undefined)
-            }}
-            text={shownText}
-            onTextChange={(t) => {
-              setText(t)
-              setChosenId(undefined)
-              setJsonError(undefined)
-            }}
-            error={jsonError ?? errors.message}
-            sourceId={destination.sourceId}
-          />
-          <ErrorNote error={error && !errors.message ? errorMessage(error) : undefined} />
+          <EventInput id="event-tester-event" {...test.input} />
+          <ErrorNote error={test.otherError} />
           <div className="actions">
-            <button type="submit" className="button primary" disabled={sending}>
-              {sending ? 'Sending…' : 'Send test event'}
+            <button type="submit" className="button primary" disabled={test.sending}>
+              {test.sending ? 'Sending…' : 'Send test event'}
             </button>
           </div>
         </form>
       </Panel>
       <Panel title="Result" className="event-tester-output">
-        {answer ? (
+        {test.answer ? (
           <EventTestResults
-            answer={answer}
+            answer={test.answer}
             destinationId={destination.id}
             destinationName={destination.name}
           />
-        ) : sending ? (
+        ) : test.sending ? (
           <Loading what="the answer" />
         ) : (
           <EmptyState title="Nothing sent yet">

@@ -1,12 +1,11 @@
 import { useState } from 'react'
 import { api, errorMessage, listAll } from '../api/client.ts'
-import type { Destination, DestinationFilter, FilterAction, Source } from '../api/models.ts'
-import { Link } from '../app/router.tsx'
+import type { Destination, DestinationFilter, FilterAction } from '../api/models.ts'
 import { useApi } from '../app/use-api.ts'
-import { DestinationTabs } from '../components/destination-tabs.tsx'
+import { DestinationFrame } from '../components/destination-frame.tsx'
 import { FilterEditor } from '../components/filter-editor.tsx'
 import { fieldsToPaths } from '../components/filter-fql.ts'
-import { EmptyState, ErrorNote, Loading, PageHeader, Panel, Toggle } from '../components/ui.tsx'
+import { EmptyState, ErrorNote, Loading, Panel, Toggle } from '../components/ui.tsx'
 
 /** Segment's limit on filters per destination. */
 const MAX_FILTERS = 10
@@ -16,15 +15,15 @@ const MAX_FILTERS = 10
  * hold. The list with each filter's switch, and the editor with its live preview.
  */
 export function DestinationFiltersPage({ destinationId }: { destinationId: string }) {
-  const destination = useApi(
-    async () => (await api<{ destination: Destination }>(`/destinations/${destinationId}`)).destination,
-    `destination-${destinationId}`,
+  return (
+    <DestinationFrame destinationId={destinationId} tab="filters">
+      {(d) => <Filters destination={d} />}
+    </DestinationFrame>
   )
-  const sourceId = destination.data?.sourceId
-  const source = useApi(
-    async () => (sourceId ? (await api<{ source: Source }>(`/sources/${sourceId}`)).source : undefined),
-    `source-${sourceId ?? ''}`,
-  )
+}
+
+function Filters({ destination }: { destination: Destination }) {
+  const destinationId = destination.id
   const filters = useApi(
     () => listAll<DestinationFilter>(`/destination/${destinationId}/filters`, 'filters'),
     `filters-${destinationId}`,
@@ -32,108 +31,87 @@ export function DestinationFiltersPage({ destinationId }: { destinationId: strin
   /** The filter being edited: `new`, or one of the list. */
   const [editing, setEditing] = useState<DestinationFilter | 'new'>()
   const [notice, setNotice] = useState<string>()
-
-  if (!destination.data)
-    return destination.error ? <ErrorNote error={destination.error} /> : <Loading what="the destination" />
-  const d = destination.data
   const list = filters.data ?? []
 
-  return (
+  return editing ? (
+    <FilterEditor
+      key={editing === 'new' ? 'new' : editing.id}
+      destinationId={destinationId}
+      sourceId={destination.sourceId}
+      filter={editing === 'new' ? undefined : editing}
+      onCancel={() => setEditing(undefined)}
+      onSaved={(saved) => {
+        setEditing(undefined)
+        setNotice(
+          `Saved “${saved.title}”. ${saved.enabled ? 'Delivery applies it to new events within a few seconds.' : 'It is disabled: nothing changes until you enable it.'}`,
+        )
+        filters.reload()
+      }}
+    />
+  ) : (
     <>
-      <PageHeader
-        title={d.name}
-        subtitle={
-          <>
-            {d.metadata.name} · from{' '}
-            <Link to={`/sources/${d.sourceId}`}>{source.data?.name ?? 'its source'}</Link>
-          </>
+      {notice && (
+        <p className="notice filter-notice" role="status">
+          {notice}
+        </p>
+      )}
+      <Panel
+        title="Filters"
+        actions={
+          list.length > 0 && (
+            <button
+              type="button"
+              className="button primary"
+              disabled={list.length >= MAX_FILTERS}
+              title={
+                list.length >= MAX_FILTERS ? `A destination holds at most ${MAX_FILTERS} filters` : undefined
+              }
+              onClick={() => {
+                setNotice(undefined)
+                setEditing('new')
+              }}
+            >
+              New filter
+            </button>
+          )
         }
-        back={{ to: '/destinations', label: 'Destinations' }}
-      />
-      <DestinationTabs destinationId={destinationId} current={`/destinations/${destinationId}/filters`} />
-      {editing ? (
-        <FilterEditor
-          key={editing === 'new' ? 'new' : editing.id}
-          destinationId={destinationId}
-          sourceId={d.sourceId}
-          filter={editing === 'new' ? undefined : editing}
-          onCancel={() => setEditing(undefined)}
-          onSaved={(saved) => {
-            setEditing(undefined)
-            setNotice(
-              `Saved “${saved.title}”. ${saved.enabled ? 'Delivery applies it to new events within a few seconds.' : 'It is disabled: nothing changes until you enable it.'}`,
-            )
-            filters.reload()
-          }}
-        />
-      ) : (
-        <>
-          {notice && (
-            <p className="notice filter-notice" role="status">
-              {notice}
-            </p>
-          )}
-          <Panel
-            title="Filters"
-            actions={
-              list.length > 0 && (
-                <button
-                  type="button"
-                  className="button primary"
-                  disabled={list.length >= MAX_FILTERS}
-                  title={
-                    list.length >= MAX_FILTERS
-                      ? `A destination holds at most ${MAX_FILTERS} filters`
-                      : undefined
-                  }
-                  onClick={() => {
-                    setNotice(undefined)
-                    setEditing('new')
-                  }}
-                >
-                  New filter
-                </button>
-              )
+      >
+        <p className="muted filter-intro">
+          Filters decide which events this destination gets and what they hold: drop events, send a sample of
+          them, or drop fields. They apply only to this destination, in the order below; other destinations
+          and warehouses still get everything.
+        </p>
+        {filters.error ? (
+          <ErrorNote error={filters.error} />
+        ) : !filters.data ? (
+          <Loading what="the filters" />
+        ) : list.length === 0 ? (
+          <EmptyState
+            title="No filters yet"
+            action={
+              <button type="button" className="button primary" onClick={() => setEditing('new')}>
+                Create a filter
+              </button>
             }
           >
-            <p className="muted filter-intro">
-              Filters decide which events this destination gets and what they hold: drop events, send a sample
-              of them, or drop fields. They apply only to this destination, in the order below; other
-              destinations and warehouses still get everything.
-            </p>
-            {filters.error ? (
-              <ErrorNote error={filters.error} />
-            ) : !filters.data ? (
-              <Loading what="the filters" />
-            ) : list.length === 0 ? (
-              <EmptyState
-                title="No filters yet"
-                action={
-                  <button type="button" className="button primary" onClick={() => setEditing('new')}>
-                    Create a filter
-                  </button>
-                }
-              >
-                This destination gets every event of its source. Add a filter to keep test traffic or personal
-                data away from it, or to send only a sample.
-              </EmptyState>
-            ) : (
-              <FilterTable
-                destinationId={destinationId}
-                filters={list}
-                onEdit={(f) => {
-                  setNotice(undefined)
-                  setEditing(f)
-                }}
-                onChanged={(message) => {
-                  setNotice(message)
-                  filters.reload()
-                }}
-              />
-            )}
-          </Panel>
-        </>
-      )}
+            This destination gets every event of its source. Add a filter to keep test traffic or personal
+            data away from it, or to send only a sample.
+          </EmptyState>
+        ) : (
+          <FilterTable
+            destinationId={destinationId}
+            filters={list}
+            onEdit={(f) => {
+              setNotice(undefined)
+              setEditing(f)
+            }}
+            onChanged={(message) => {
+              setNotice(message)
+              filters.reload()
+            }}
+          />
+        )}
+      </Panel>
     </>
   )
 }

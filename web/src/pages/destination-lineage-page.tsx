@@ -1,17 +1,11 @@
 import { useState, type FormEvent } from 'react'
 import { api, ApiError, listAll } from '../api/client.ts'
-import type {
-  ArchivedMessage,
-  Destination,
-  DestinationFilter,
-  MessageLineage,
-  Source,
-} from '../api/models.ts'
+import type { ArchivedMessage, Destination, DestinationFilter, MessageLineage } from '../api/models.ts'
 import { Link } from '../app/router.tsx'
 import { useApi } from '../app/use-api.ts'
-import { DestinationTabs } from '../components/destination-tabs.tsx'
+import { DestinationFrame } from '../components/destination-frame.tsx'
 import { LineageDestinations, LineageTimeline, LineageWarehouses } from '../components/lineage-timeline.tsx'
-import { EmptyState, ErrorNote, formatTime, Loading, PageHeader, Panel } from '../components/ui.tsx'
+import { EmptyState, ErrorNote, formatTime, Loading, Panel } from '../components/ui.tsx'
 
 /** Recent messages of the source to pick from. */
 const RECENT = 15
@@ -22,15 +16,14 @@ const RECENT = 15
  * highlighted) with attempts, status codes and errors, and the warehouses. `?messageId=` links here.
  */
 export function DestinationLineagePage({ destinationId }: { destinationId: string }) {
-  const destination = useApi(
-    async () => (await api<{ destination: Destination }>(`/destinations/${destinationId}`)).destination,
-    `destination-${destinationId}`,
+  return (
+    <DestinationFrame destinationId={destinationId} tab="lineage">
+      {(d) => <Lineage destination={d} />}
+    </DestinationFrame>
   )
-  const sourceId = destination.data?.sourceId
-  const source = useApi(
-    async () => (sourceId ? (await api<{ source: Source }>(`/sources/${sourceId}`)).source : undefined),
-    `source-${sourceId ?? ''}`,
-  )
+}
+
+function Lineage({ destination }: { destination: Destination }) {
   const [typed, setTyped] = useState(() => new URLSearchParams(location.search).get('messageId') ?? '')
   const [messageId, setMessageId] = useState(typed.trim())
 
@@ -46,23 +39,8 @@ export function DestinationLineagePage({ destinationId }: { destinationId: strin
     show(typed)
   }
 
-  if (!destination.data)
-    return destination.error ? <ErrorNote error={destination.error} /> : <Loading what="the destination" />
-  const d = destination.data
-
   return (
     <>
-      <PageHeader
-        title={d.name}
-        subtitle={
-          <>
-            {d.metadata.name} · from{' '}
-            <Link to={`/sources/${d.sourceId}`}>{source.data?.name ?? 'its source'}</Link>
-          </>
-        }
-        back={{ to: '/destinations', label: 'Destinations' }}
-      />
-      <DestinationTabs destinationId={destinationId} current={`/destinations/${destinationId}/lineage`} />
       <Panel title="Find a message">
         <form className="inline-form" onSubmit={submit}>
           <div className="field">
@@ -86,7 +64,11 @@ export function DestinationLineagePage({ destinationId }: { destinationId: strin
       <div className="lineage-layout">
         <div className="lineage-main">
           {messageId ? (
-            <LineageResult sourceId={d.sourceId} destinationId={destinationId} messageId={messageId} />
+            <LineageResult
+              sourceId={destination.sourceId}
+              destinationId={destination.id}
+              messageId={messageId}
+            />
           ) : (
             <Panel>
               <EmptyState title="Pick a message">
@@ -95,7 +77,7 @@ export function DestinationLineagePage({ destinationId }: { destinationId: strin
             </Panel>
           )}
         </div>
-        <RecentMessages sourceId={d.sourceId} selected={messageId} onPick={show} />
+        <RecentMessages sourceId={destination.sourceId} selected={messageId} onPick={show} />
       </div>
     </>
   )

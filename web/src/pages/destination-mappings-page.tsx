@@ -3,10 +3,10 @@ import { api, errorMessage, listAll } from '../api/client.ts'
 import type { ActionPreset, Destination, DestinationAction, DestinationSubscription } from '../api/models.ts'
 import { Link } from '../app/router.tsx'
 import { useApi } from '../app/use-api.ts'
-import { DestinationTabs } from '../components/destination-tabs.tsx'
+import { DestinationFrame } from '../components/destination-frame.tsx'
 import { MappingEditor } from '../components/mapping-editor.tsx'
 import { directiveText, useRecentEvents } from '../components/mapping-paths.ts'
-import { EmptyState, EnabledBadge, ErrorNote, Loading, PageHeader, Panel, Toggle } from '../components/ui.tsx'
+import { EmptyState, ErrorNote, Loading, Panel, Toggle } from '../components/ui.tsx'
 
 /**
  * An Actions destination's mappings (Segment's "Mappings" tab): which events go out (each
@@ -14,45 +14,30 @@ import { EmptyState, EnabledBadge, ErrorNote, Loading, PageHeader, Panel, Toggle
  * add the destination's default mappings (its presets).
  */
 export function DestinationMappingsPage({ destinationId }: { destinationId: string }) {
-  const destination = useApi(
-    async () => (await api<{ destination: Destination }>(`/destinations/${destinationId}`)).destination,
-    `destination-${destinationId}`,
-  )
-  if (!destination.data)
-    return destination.error ? <ErrorNote error={destination.error} /> : <Loading what="the destination" />
-  const d = destination.data
-  const actions = d.metadata.actions ?? []
   return (
-    <>
-      <PageHeader
-        title={d.name}
-        subtitle={
-          <>
-            {d.metadata.name} · mappings · <EnabledBadge enabled={d.enabled} />
-          </>
-        }
-        back={{ to: '/destinations', label: 'Destinations' }}
-      />
-      <DestinationTabs destinationId={destinationId} current={`/destinations/${destinationId}/mappings`} />
-      {actions.length === 0 ? (
-        <Panel>
-          <EmptyState
-            title="Mappings apply to Actions destinations"
-            action={
-              <Link className="button" to="/destinations/catalog">
-                Browse the catalog
-              </Link>
-            }
-          >
-            {d.metadata.name} is a classic destination: it sends every event it receives as it is, with no
-            mappings. To choose which events go out and what each request holds, connect an Actions
-            destination (such as Webhook, or any destination whose catalog entry lists actions).
-          </EmptyState>
-        </Panel>
-      ) : (
-        <Mappings destination={d} actions={actions} />
-      )}
-    </>
+    <DestinationFrame destinationId={destinationId} tab="mappings">
+      {(d) => {
+        const actions = d.metadata.actions ?? []
+        return actions.length === 0 ? (
+          <Panel>
+            <EmptyState
+              title="Mappings apply to Actions destinations"
+              action={
+                <Link className="button" to="/destinations/catalog">
+                  Browse the catalog
+                </Link>
+              }
+            >
+              {d.metadata.name} is a classic destination: it sends every event it receives as it is, with no
+              mappings. To choose which events go out and what each request holds, connect an Actions
+              destination (such as Webhook, or any destination whose catalog entry lists actions).
+            </EmptyState>
+          </Panel>
+        ) : (
+          <Mappings destination={d} actions={actions} />
+        )
+      }}
+    </DestinationFrame>
   )
 }
 

@@ -10,7 +10,7 @@ import {
   settingsToSend,
   type SettingsValues,
 } from '../components/settings-form.tsx'
-import { EmptyState, ErrorNote, FieldError, Loading, Logo, PageHeader, Panel } from '../components/ui.tsx'
+import { EmptyState, ErrorNote, Field, Loading, Logo, PageHeader, Panel } from '../components/ui.tsx'
 
 /** Connects a catalog destination to a source, with a settings form generated from the catalog entry. */
 export function DestinationNewPage({ metadataId }: { metadataId: string }) {
@@ -89,8 +89,7 @@ export function DestinationNewPage({ metadataId }: { metadataId: string }) {
               <Logo src={entry.logos.default} name={entry.name} />
               <strong>{entry.name}</strong>
             </div>
-            <div className={`field ${errors.sourceId ? 'has-error' : ''}`}>
-              <label htmlFor="destination-source">Source</label>
+            <Field id="destination-source" label="Source" error={errors.sourceId}>
               <select id="destination-source" value={sourceId} onChange={(e) => setSourceId(e.target.value)}>
                 {sources.map((s) => (
                   <option key={s.id} value={s.id}>
@@ -98,18 +97,15 @@ export function DestinationNewPage({ metadataId }: { metadataId: string }) {
                   </option>
                 ))}
               </select>
-              <FieldError message={errors.sourceId} />
-            </div>
-            <div className={`field ${errors.name ? 'has-error' : ''}`}>
-              <label htmlFor="destination-name">Name</label>
+            </Field>
+            <Field id="destination-name" label="Name" error={errors.name}>
               <input
                 id="destination-name"
                 value={name}
                 placeholder={entry.name}
                 onChange={(e) => setName(e.target.value)}
               />
-              <FieldError message={errors.name} />
-            </div>
+            </Field>
             <label className="check">
               <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Send
               events as soon as it is saved

@@ -1,61 +1,21 @@
 import { useEffect, useState, type FormEvent } from 'react'
-import { api, errorMessage, fieldErrors } from '../api/client.ts'
-import type { Destination, Source } from '../api/models.ts'
-import { Link } from '../app/router.tsx'
-import { useApi } from '../app/use-api.ts'
+import { api, fieldErrors } from '../api/client.ts'
+import type { Destination } from '../api/models.ts'
 import { DeliveryOverview } from '../components/delivery-overview.tsx'
-import { DestinationTabs } from '../components/destination-tabs.tsx'
+import { DestinationFrame } from '../components/destination-frame.tsx'
 import { SettingsForm, type SettingsValues } from '../components/settings-form.tsx'
-import { EnabledBadge, ErrorNote, Loading, PageHeader, Panel, Toggle } from '../components/ui.tsx'
+import { ErrorNote, Panel } from '../components/ui.tsx'
 
 export function DestinationPage({ id }: { id: string }) {
-  const destination = useApi(
-    async () => (await api<{ destination: Destination }>(`/destinations/${id}`)).destination,
-    `destination-${id}`,
-  )
-  const sourceId = destination.data?.sourceId
-  const source = useApi(
-    async () => (sourceId ? (await api<{ source: Source }>(`/sources/${sourceId}`)).source : undefined),
-    `source-${sourceId ?? ''}`,
-  )
-  const [toggleError, setToggleError] = useState<string>()
-  if (!destination.data)
-    return destination.error ? <ErrorNote error={destination.error} /> : <Loading what="the destination" />
-  const d = destination.data
-  const setEnabled = async (enabled: boolean) => {
-    setToggleError(undefined)
-    try {
-      await api(`/destinations/${id}`, { method: 'PATCH', body: { enabled } })
-      destination.reload()
-    } catch (e) {
-      setToggleError(errorMessage(e))
-    }
-  }
   return (
-    <>
-      <PageHeader
-        title={d.name}
-        subtitle={
-          <>
-            {d.metadata.name} · from{' '}
-            <Link to={`/sources/${d.sourceId}`}>{source.data?.name ?? 'its source'}</Link> ·{' '}
-            <EnabledBadge enabled={d.enabled} />
-          </>
-        }
-        back={{ to: '/destinations', label: 'Destinations' }}
-        actions={
-          <Toggle
-            checked={d.enabled}
-            onChange={(v) => void setEnabled(v)}
-            label={d.enabled ? 'Sending' : 'Not sending'}
-          />
-        }
-      />
-      {toggleError && <p className="error-note">{toggleError}</p>}
-      <DestinationTabs destinationId={id} current={`/destinations/${id}`} />
-      <DeliveryOverview destination={d} />
-      <DestinationSettings destination={d} onSaved={destination.reload} />
-    </>
+    <DestinationFrame destinationId={id}>
+      {(d, reload) => (
+        <>
+          <DeliveryOverview destination={d} />
+          <DestinationSettings destination={d} onSaved={reload} />
+        </>
+      )}
+    </DestinationFrame>
   )
 }
 

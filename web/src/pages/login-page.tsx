@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react'
 import { fieldErrors } from '../api/client.ts'
 import { useSession } from '../app/session.tsx'
-import { ErrorNote, FieldError } from '../components/ui.tsx'
+import { LoginCard } from '../components/login-card.tsx'
+import { ErrorNote, Field } from '../components/ui.tsx'
 
 /** Email and password (a web session), or an API token pasted in (for automation and first runs). */
 export function LoginPage({ notice }: { notice?: string | undefined }) {
@@ -30,77 +31,66 @@ export function LoginPage({ notice }: { notice?: string | undefined }) {
   const unplaced = error && !Object.keys(errors).length ? error : undefined
 
   return (
-    <div className="login">
-      <form className="login-card" onSubmit={(e) => void submit(e)}>
-        <div className="brand">
-          <img src="/favicon.svg" alt="" width={32} height={32} />
-          <span>Switchyard</span>
-        </div>
-        <h1>Log in</h1>
-        {notice && <p className="notice">{notice}</p>}
-        {mode === 'password' ? (
-          <>
-            <div className={`field ${errors.email ? 'has-error' : ''}`}>
-              <label htmlFor="login-email">Email</label>
-              <input
-                id="login-email"
-                type="email"
-                autoComplete="username"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-              <FieldError message={errors.email} />
-            </div>
-            <div className={`field ${errors.password ? 'has-error' : ''}`}>
-              <label htmlFor="login-password">Password</label>
-              <input
-                id="login-password"
-                type="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-              <FieldError message={errors.password} />
-            </div>
-          </>
-        ) : (
-          <div className={`field ${unplaced ? 'has-error' : ''}`}>
-            <label htmlFor="login-token">API token</label>
+    <LoginCard title="Log in" onSubmit={(e) => void submit(e)}>
+      {notice && <p className="notice">{notice}</p>}
+      {mode === 'password' ? (
+        <>
+          <Field id="login-email" label="Email" error={errors.email}>
             <input
-              id="login-token"
-              type="password"
-              autoComplete="off"
-              placeholder="sy_tok_…"
+              id="login-email"
+              type="email"
+              autoComplete="username"
               required
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
             />
-            <small className="hint">Kept in this tab only. The first start prints the owner token.</small>
-          </div>
-        )}
-        <ErrorNote error={unplaced} />
-        <button type="submit" className="button primary wide" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
-        </button>
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => {
-            setMode(mode === 'password' ? 'token' : 'password')
-            setError(undefined)
-          }}
-        >
-          {mode === 'password' ? 'Use an API token instead' : 'Use email and password instead'}
-        </button>
-        {mode === 'password' && (
-          <p className="hint">
-            No account yet? Create one on the server:{' '}
-            <code>npm run switchyard -- user create --email … --password-stdin</code>
-          </p>
-        )}
-      </form>
-    </div>
+          </Field>
+          <Field id="login-password" label="Password" error={errors.password}>
+            <input
+              id="login-password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </Field>
+        </>
+      ) : (
+        <div className={`field ${unplaced ? 'has-error' : ''}`}>
+          <label htmlFor="login-token">API token</label>
+          <input
+            id="login-token"
+            type="password"
+            autoComplete="off"
+            placeholder="sy_tok_…"
+            required
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+          />
+          <small className="hint">Kept in this tab only. The first start prints the owner token.</small>
+        </div>
+      )}
+      <ErrorNote error={unplaced} />
+      <button type="submit" className="button primary wide" disabled={busy}>
+        {busy ? 'Logging in…' : 'Log in'}
+      </button>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          setMode(mode === 'password' ? 'token' : 'password')
+          setError(undefined)
+        }}
+      >
+        {mode === 'password' ? 'Use an API token instead' : 'Use email and password instead'}
+      </button>
+      {mode === 'password' && (
+        <p className="hint">
+          No account yet? Create one on the server:{' '}
+          <code>npm run switchyard -- user create --email … --password-stdin</code>
+        </p>
+      )}
+    </LoginCard>
   )
 }

@@ -7,12 +7,12 @@ import {
   CopyBlock,
   EmptyState,
   ErrorNote,
-  FieldError,
+  Field,
+  formatTime,
   Loading,
   PageHeader,
   Panel,
   Tabs,
-  formatTime,
 } from '../components/ui.tsx'
 import { AuditTrail } from '../components/audit-trail.tsx'
 import { GroupsSettings } from '../components/groups-settings.tsx'
@@ -91,8 +91,7 @@ function ApiTokens() {
         Tokens let scripts, Terraform and Segment’s SDKs use the Public API. Each belongs to this workspace.
       </p>
       <form className="inline-form" onSubmit={(e) => void create(e)}>
-        <div className={`field ${errors.description ? 'has-error' : ''}`}>
-          <label htmlFor="token-description">Description</label>
+        <Field id="token-description" label="Description" error={errors.description}>
           <input
             id="token-description"
             required
@@ -100,8 +99,7 @@ function ApiTokens() {
             placeholder="CI deploys"
             onChange={(e) => setDescription(e.target.value)}
           />
-          <FieldError message={errors.description} />
-        </div>
+        </Field>
         <div className="field">
           <label htmlFor="token-role">Access</label>
           <select id="token-role" value={role} onChange={(e) => setRole(e.target.value)}>

@@ -5,7 +5,7 @@ import { loadSourceCatalog } from '../api/queries.ts'
 import { navigate } from '../app/router.tsx'
 import { useApi } from '../app/use-api.ts'
 import { CatalogGrid } from '../components/catalog-grid.tsx'
-import { ErrorNote, FieldError, Loading, PageHeader, Panel } from '../components/ui.tsx'
+import { ErrorNote, Field, Loading, PageHeader, Panel } from '../components/ui.tsx'
 
 /** Slugs are `a-z 0-9 _ -`; suggest one from the name. */
 const slugOf = (name: string) =>
@@ -58,8 +58,7 @@ export function SourceNewPage() {
       {type && (
         <Panel title={`2. Name your ${type.name} source`}>
           <form onSubmit={(e) => void create(e)} className="form">
-            <div className={`field ${errors.slug || errors.name ? 'has-error' : ''}`}>
-              <label htmlFor="source-name">Name</label>
+            <Field id="source-name" label="Name" error={errors.slug ?? errors.name}>
               <input
                 id="source-name"
                 required
@@ -70,8 +69,7 @@ export function SourceNewPage() {
               <small className="hint">
                 Slug: <code>{slugOf(name) || '…'}</code> (names the source in warehouse schemas)
               </small>
-              <FieldError message={errors.slug ?? errors.name} />
-            </div>
+            </Field>
             <ErrorNote error={error && !errors.slug && !errors.name ? error : undefined} />
             <button type="submit" className="button primary" disabled={busy || !slugOf(name)}>
               {busy ? 'Creating…' : 'Create source'}

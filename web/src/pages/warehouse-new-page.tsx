@@ -11,7 +11,7 @@ import {
   settingsToSend,
   type SettingsValues,
 } from '../components/settings-form.tsx'
-import { Badge, ErrorNote, FieldError, Loading, PageHeader, Panel } from '../components/ui.tsx'
+import { Badge, ErrorNote, Field, Loading, PageHeader, Panel } from '../components/ui.tsx'
 
 /** Connect a warehouse: pick the type, fill its settings, test the connection, save. */
 export function WarehouseNewPage() {
@@ -73,16 +73,14 @@ export function WarehouseNewPage() {
       {type && (
         <form className="form" onSubmit={(e) => void create(e)}>
           <Panel title={`2. Connect ${type.name}`}>
-            <div className={`field ${errors.name ? 'has-error' : ''}`}>
-              <label htmlFor="warehouse-name">Name</label>
+            <Field id="warehouse-name" label="Name" error={errors.name}>
               <input
                 id="warehouse-name"
                 value={name}
                 placeholder={type.name}
                 onChange={(e) => setName(e.target.value)}
               />
-              <FieldError message={errors.name} />
-            </div>
+            </Field>
             <SettingsForm
               options={type.options}
               values={settings}
