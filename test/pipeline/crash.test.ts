@@ -57,6 +57,9 @@ test('kill -9 during load: every acknowledged message is delivered at least once
   let stop = false
   const client = async () => {
     while (!stop) {
+      // Past 3,000 the load goes on slowly: requests stay in flight for the kill, while the backlog
+      // left to deliver after the restart stays bounded on a busy machine.
+      if (acknowledged.size > 3000) await new Promise((r) => setTimeout(r, 50))
       const ids = Array.from({ length: 20 }, () => randomUUID())
       try {
         if ((await send(server.ingestUrl, ids)).status === 200) ids.forEach((id) => acknowledged.add(id))
