@@ -12,6 +12,7 @@
  */
 export type {
   ColumnSpec,
+  CopyTextBatch,
   LoadResult,
   LoadRow,
   LoaderCapabilities,

@@ -47,6 +47,21 @@ export interface UpsertResult extends LoadResult {
   readonly updated: number
 }
 
+/**
+ * A table's rows already planned, deduplicated on `id` (one line per id) and written as PostgreSQL COPY
+ * text (`planCopyBatches` in `../sync`), for loaders that take it (`loadCopyText`).
+ */
+export interface CopyTextBatch {
+  /** The columns of the text, `id` first. */
+  readonly columns: readonly ColumnSpec[]
+  /** Lines of `text`. */
+  readonly rows: number
+  /** One `\n`-terminated line per row, in COPY's text format (UTF-8 bytes or a string). */
+  readonly text: Uint8Array | string
+  /** The id of each line, in line order. */
+  readonly ids: readonly string[]
+}
+
 /** What differs between engines, stated as data. */
 export interface LoaderCapabilities {
   readonly engine: WarehouseEngine
@@ -102,6 +117,16 @@ export interface WarehouseLoader {
     table: string,
     columns: readonly ColumnSpec[],
     rows: readonly LoadRow[],
+  ): Promise<UpsertResult>
+  /**
+   * `load` (`first`) or `upsert` (`merge`) of a batch already in COPY text, one line per id: the same
+   * outcome, without building rows or text again. Only loaders whose `bulkLoad` is `copy` have it.
+   */
+  loadCopyText?(
+    schema: string,
+    table: string,
+    batch: CopyTextBatch,
+    mode: 'first' | 'merge',
   ): Promise<UpsertResult>
   /**
    * Runs a read-only query (row counts, checks, tests). Values come back alike on every engine:

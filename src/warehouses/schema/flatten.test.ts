@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { JsonObject } from '../../spec/index.ts'
-import { flatten } from './flatten.ts'
+import { flatten, flattenInto, PathTree } from './flatten.ts'
 
 // Warehouse spec §2.4 (nested objects and arrays): objects flattened with `_`, arrays stored as JSON text,
 // the joined path snake_cased as a whole; nulls make no column.
@@ -80,4 +80,26 @@ test('a __proto__ key is an ordinary key', () => {
     ],
   )
   assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})
+
+test('flattenInto gives what flatten gives, through a tree of paths however small its bound', () => {
+  const upper = (name: string) => (name.startsWith('skip') ? undefined : name.toUpperCase())
+  for (const maxNodes of [10_000, 3, 1]) {
+    const tree = new PathTree(upper, maxNodes)
+    for (const [, input] of [
+      ...cases,
+      ['proto', JSON.parse('{"__proto__": {"a": 1}, "skip_me": 2}')] as const,
+    ]) {
+      const got: [string, unknown][] = []
+      flattenInto(input as JsonObject, tree, { put: (column, value) => got.push([column, value]) })
+      const expected = flatten(input as JsonObject)
+        .filter((f) => upper(f.name) !== undefined)
+        .map((f) => [upper(f.name)!, f.value])
+      // Twice: the second walk finds the paths the first made.
+      const again: [string, unknown][] = []
+      flattenInto(input as JsonObject, tree, { put: (column, value) => again.push([column, value]) })
+      assert.deepEqual(got, expected)
+      assert.deepEqual(again, expected)
+    }
+  }
 })

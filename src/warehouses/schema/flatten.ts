@@ -38,6 +38,87 @@ function walk(object: JsonObject, prefix: string, fields: FlatField[]): void {
   }
 }
 
+/**
+ * A key path as `flattenInto` knows it: the path joined with `_`, its snake_cased name, what callers
+ * derive from that name (their column), and the paths below it. Built once per distinct path.
+ */
+export interface PathNode {
+  /** The snake_cased path (`''`: the path gives no column). */
+  readonly name: string
+  /** The caller's column for `name` (see `flattenInto`). */
+  column: string | undefined
+  readonly path: string
+  children: Map<string, PathNode> | undefined
+}
+
+/** A tree of key paths, bounded: past `maxNodes` paths it starts again (names are made again as needed). */
+export class PathTree {
+  #root: PathNode = PathTree.#node('')
+  #nodes = 0
+
+  constructor(
+    /** The column for a snake_cased name, `undefined` for none (reserved, empty). */
+    private readonly column: (name: string) => string | undefined,
+    private readonly maxNodes = 10_000,
+  ) {}
+
+  get root(): PathNode {
+    return this.#root
+  }
+
+  child(parent: PathNode, key: string): PathNode {
+    let node = parent.children?.get(key)
+    if (node === undefined) {
+      // Past the bound the tree starts again; a walk under way goes on below its old, detached nodes.
+      if (this.#nodes >= this.maxNodes) this.#reset()
+      node = PathTree.#node(parent.path === '' ? key : `${parent.path}_${key}`)
+      node.column = node.name === '' ? undefined : this.column(node.name)
+      ;(parent.children ??= new Map()).set(key, node)
+      this.#nodes++
+    }
+    return node
+  }
+
+  #reset(): void {
+    this.#root = PathTree.#node('')
+    this.#nodes = 0
+  }
+
+  static #node(path: string): PathNode {
+    return { name: path === '' ? '' : snakecase(path), column: undefined, path, children: undefined }
+  }
+}
+
+/**
+ * `flatten`, straight into `sink`: each leaf of `object` with the column `tree` gives its path (leaves
+ * whose path has no column are skipped), in `flatten`'s order, without joining and snake_casing the
+ * paths again.
+ */
+export function flattenInto(object: JsonObject, tree: PathTree, sink: ValueSink): void {
+  walkInto(object, tree.root, tree, sink)
+}
+
+/** Takes a column's value (`RowSink`). */
+export interface ValueSink {
+  put(column: string, value: WarehouseValue): void
+}
+
+function walkInto(object: JsonObject, node: PathNode, tree: PathTree, sink: ValueSink): void {
+  for (const key in object) {
+    // `object[key]` would read the prototype for an own `__proto__` key.
+    const value = key === '__proto__' ? Object.getOwnPropertyDescriptor(object, key)?.value : object[key]
+    const child = tree.child(node, key)
+    if (isObject(value)) {
+      walkInto(value, child, tree, sink)
+      continue
+    }
+    const column = child.column
+    if (column === undefined) continue
+    const leaf = leafValue(value)
+    if (leaf !== undefined) sink.put(column, leaf)
+  }
+}
+
 function leafValue(value: unknown): WarehouseValue | undefined {
   if (Array.isArray(value)) return JSON.stringify(value)
   if (typeof value === 'string' || typeof value === 'boolean') return value

@@ -11,7 +11,7 @@
  * row; the loader writes NULL.
  */
 import { formatTimestamp, safeIdentifier, tableName, type StoredMessage } from '../../spec/index.ts'
-import { flatten, isObject } from './flatten.ts'
+import { flattenInto, isObject, PathTree } from './flatten.ts'
 import type { ColumnType, WarehouseValue } from './types.ts'
 
 /** A row as it goes to a table: column name → value; absent columns are NULL. */
@@ -67,89 +67,148 @@ export const isReservedColumn = (name: string): boolean =>
  * rows of `tracks` only.
  */
 export function eventTableName(event: string): string | undefined {
+  const known = EVENT_TABLES.get(event)
+  if (known !== undefined || EVENT_TABLES.has(event)) return known
   const name = tableName(event)
-  if (name === undefined) return undefined
-  return (STANDARD_TABLES as readonly string[]).includes(name) ? `_${name}` : name
+  const table =
+    name === undefined ? undefined : (STANDARD_TABLES as readonly string[]).includes(name) ? `_${name}` : name
+  if (EVENT_TABLES.size >= 10_000) EVENT_TABLES.clear()
+  EVENT_TABLES.set(event, table)
+  return table
 }
+
+/** Event names repeat from message to message: their tables are kept (up to a bound). */
+const EVENT_TABLES = new Map<string, string | undefined>()
 
 export interface RowOptions {
   /** When the rows were staged: the `uuid_ts` column. */
   uuidTs: Date
 }
 
+/**
+ * Where a message's rows go, value by value (`writeRows`). `rowsForMessage` builds them as objects; the
+ * sync's COPY planner plans and writes them as they come.
+ */
+export interface RowSink {
+  /**
+   * Starts a row of `table`; with `continues`, the row starts with every value of the row before it
+   * (a track call's event row starts as its `tracks` row). `continued: false` says that no row will
+   * continue this one.
+   */
+  row(table: string, continues?: boolean, continued?: boolean): void
+  /**
+   * A value of the row: kept unless the row has the column already (the first of two equal names wins)
+   * or the value cannot be stored (only strings, booleans and finite numbers can).
+   */
+  put(column: string, value: unknown): void
+}
+
 /** The rows `message` adds to the warehouse, in the order: the call's table, then the event, user or account. */
 export function rowsForMessage(message: StoredMessage, options: RowOptions): TableRow[] {
-  const uuidTs = formatTimestamp(options.uuidTs)
+  const rows = new ObjectRows()
+  writeRows(message, formatTimestamp(options.uuidTs), rows)
+  return rows.rows
+}
+
+/** `rowsForMessage`, into `sink`; `uuidTs` is the `uuid_ts` column as `formatTimestamp` writes it. */
+export function writeRows(message: StoredMessage, uuidTs: string, sink: RowSink): void {
   switch (message.type) {
     case 'track': {
       const table = eventTableName(message.event)
-      const tracks = eventRow(message, uuidTs, { event: table, event_text: message.event })
-      const rows = [{ table: 'tracks', row: tracks }]
-      if (table !== undefined) rows.push({ table, row: withFields({ ...tracks }, message.properties) })
-      return rows
+      sink.row('tracks', false, table !== undefined)
+      eventRow(sink, message, uuidTs, () => {
+        sink.put('event', table)
+        sink.put('event_text', message.event)
+      })
+      if (table !== undefined) {
+        sink.row(table, true, false)
+        withFields(sink, message.properties)
+      }
+      return
     }
     case 'identify': {
-      const rows = [{ table: 'identifies', row: withFields(eventRow(message, uuidTs, {}), message.traits) }]
-      if (nonEmpty(message.userId)) {
-        rows.push({ table: 'users', row: latestState(message.userId, message, uuidTs, message.traits) })
-      }
-      return rows
+      sink.row('identifies', false, false)
+      eventRow(sink, message, uuidTs)
+      withFields(sink, message.traits)
+      if (nonEmpty(message.userId))
+        latestState(sink, 'users', message.userId, message, uuidTs, message.traits)
+      return
     }
     case 'page':
     case 'screen': {
-      const own = { name: message.name, category: message.category }
-      const row = withFields(eventRow(message, uuidTs, own), message.properties)
-      return [{ table: message.type === 'page' ? 'pages' : 'screens', row }]
+      sink.row(message.type === 'page' ? 'pages' : 'screens', false, false)
+      eventRow(sink, message, uuidTs, () => {
+        sink.put('name', message.name)
+        sink.put('category', message.category)
+      })
+      withFields(sink, message.properties)
+      return
     }
     case 'group': {
-      const row = withFields(eventRow(message, uuidTs, { group_id: message.groupId }), message.traits)
-      const rows = [{ table: 'groups', row }]
-      if (nonEmpty(message.groupId)) {
-        rows.push({ table: 'accounts', row: latestState(message.groupId, message, uuidTs, message.traits) })
-      }
-      return rows
+      sink.row('groups', false, false)
+      eventRow(sink, message, uuidTs, () => sink.put('group_id', message.groupId))
+      withFields(sink, message.traits)
+      if (nonEmpty(message.groupId))
+        latestState(sink, 'accounts', message.groupId, message, uuidTs, message.traits)
+      return
     }
     case 'alias': {
-      const own = { previous_id: message.previousId }
-      return [{ table: 'aliases', row: withFields(eventRow(message, uuidTs, own), message.traits) }]
+      sink.row('aliases', false, false)
+      eventRow(sink, message, uuidTs, () => sink.put('previous_id', message.previousId))
+      withFields(sink, message.traits)
+      return
     }
+  }
+}
+
+/** Rows as objects. */
+class ObjectRows implements RowSink {
+  readonly rows: TableRow[] = []
+  #row: Row = {}
+
+  row(table: string, continues = false): void {
+    this.#row = continues ? { ...this.#row } : {}
+    this.rows.push({ table, row: this.#row })
+  }
+
+  put(column: string, value: unknown): void {
+    put(this.#row, column, value)
   }
 }
 
 /** System columns in a fixed order: ids, the call's own columns, context, times. */
-function eventRow(message: StoredMessage, uuidTs: string, own: Record<string, unknown>): Row {
-  const row: Row = {}
-  put(row, 'id', message.messageId)
-  put(row, 'anonymous_id', message.anonymousId)
-  put(row, 'user_id', message.userId)
-  for (const [column, value] of Object.entries(own)) put(row, column, value)
-  if (isObject(message.context)) {
-    for (const { name, value } of flatten(message.context)) put(row, contextColumn(name), value)
-  }
-  put(row, 'received_at', message.receivedAt)
-  put(row, 'sent_at', message.sentAt)
-  put(row, 'original_timestamp', message.originalTimestamp)
-  put(row, 'timestamp', message.timestamp)
-  put(row, 'uuid_ts', uuidTs)
-  return row
+function eventRow(sink: RowSink, message: StoredMessage, uuidTs: string, own?: () => void): void {
+  sink.put('id', message.messageId)
+  sink.put('anonymous_id', message.anonymousId)
+  sink.put('user_id', message.userId)
+  own?.()
+  if (isObject(message.context)) flattenInto(message.context, CONTEXT_PATHS, sink)
+  sink.put('received_at', message.receivedAt)
+  sink.put('sent_at', message.sentAt)
+  sink.put('original_timestamp', message.originalTimestamp)
+  sink.put('timestamp', message.timestamp)
+  sink.put('uuid_ts', uuidTs)
 }
 
 /** A `users` or `accounts` row: the id, when it was received and staged, and the traits. */
-function latestState(id: string, message: StoredMessage, uuidTs: string, traits: unknown): Row {
-  const row: Row = {}
-  put(row, 'id', id)
-  put(row, 'received_at', message.receivedAt)
-  put(row, 'uuid_ts', uuidTs)
-  return withFields(row, traits)
+function latestState(
+  sink: RowSink,
+  table: string,
+  id: string,
+  message: StoredMessage,
+  uuidTs: string,
+  traits: unknown,
+): void {
+  sink.row(table, false, false)
+  sink.put('id', id)
+  sink.put('received_at', message.receivedAt)
+  sink.put('uuid_ts', uuidTs)
+  withFields(sink, traits)
 }
 
 /** Adds properties or traits, flattened; system names are dropped and the first of two equal names wins. */
-function withFields(row: Row, fields: unknown): Row {
-  if (!isObject(fields)) return row
-  for (const { name, value } of flatten(fields)) {
-    if (!isReservedColumn(name)) put(row, cached(FIELD_COLUMNS, name, safeIdentifier), value)
-  }
-  return row
+function withFields(sink: RowSink, fields: unknown): void {
+  if (isObject(fields)) flattenInto(fields, FIELD_PATHS, sink)
 }
 
 function put(row: Row, column: string, value: unknown): void {
@@ -160,16 +219,7 @@ function put(row: Row, column: string, value: unknown): void {
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== ''
 
-const CONTEXT_COLUMNS = new Map<string, string>()
-const FIELD_COLUMNS = new Map<string, string>()
-const contextColumn = (name: string) => cached(CONTEXT_COLUMNS, name, (n) => safeIdentifier(`context_${n}`))
-
-/** Names repeat from message to message: columns are kept (up to a bound). */
-function cached(cache: Map<string, string>, name: string, make: (name: string) => string): string {
-  let column = cache.get(name)
-  if (column === undefined) {
-    if (cache.size >= 10_000) cache.clear()
-    cache.set(name, (column = make(name)))
-  }
-  return column
-}
+/** Paths repeat from message to message: their columns are kept (up to a bound). */
+const CONTEXT_PATHS = new PathTree((name) => safeIdentifier(`context_${name}`))
+/** Properties and traits named like a system column are dropped. */
+const FIELD_PATHS = new PathTree((name) => (isReservedColumn(name) ? undefined : safeIdentifier(name)))

@@ -94,6 +94,31 @@ export function coerce(value: unknown, type: ColumnType, options: CoerceOptions 
   }
 }
 
+/**
+ * Whether `coerce(value, type)` keeps `value` exactly as it is (`fit`, the same value): most values of a
+ * batch, checked without the result object. `false` means "ask `coerce`", not "does not fit".
+ */
+export function fitsAsIs(value: unknown, type: ColumnType, maxVarcharLength = MAX_VARCHAR_LENGTH): boolean {
+  switch (type) {
+    case 'varchar':
+      return typeof value === 'string' && value.length <= maxVarcharLength
+    case 'bigint':
+      // -0 is stored as 0 by `coerce`, so it is not kept as it is.
+      return (
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        Math.abs(value) < INT64_LIMIT &&
+        !Object.is(value, -0)
+      )
+    case 'double':
+      return typeof value === 'number' && Number.isFinite(value)
+    case 'boolean':
+      return typeof value === 'boolean'
+    case 'timestamp':
+      return typeof value === 'string' && isCanonicalTimestamp(value)
+  }
+}
+
 const NULLED: Coerced = Object.freeze({ value: null, outcome: 'nulled' })
 const fit = (value: WarehouseValue): Coerced => ({ value, outcome: 'fit' })
 const cast = (value: WarehouseValue): Coerced => ({ value, outcome: 'cast' })

@@ -21,21 +21,29 @@ export interface SourceRows {
   unreadable: number
 }
 
-/** Groups a chunk's records by source and turns each message into its rows, in order. */
-export function stagedRows(records: readonly StagedRecord[], uuidTs: Date): Map<string, SourceRows> {
+/**
+ * Groups a chunk's records by source and turns each message into its rows, in order. Records of sources
+ * `include` turns down are left out, unread.
+ */
+export function stagedRows(
+  records: readonly StagedRecord[],
+  uuidTs: Date,
+  include?: (sourceId: string) => boolean,
+): Map<string, SourceRows> {
   const bySource = new Map<string, SourceRows>()
+  const excluded = new Set<string>()
   for (const record of records) {
     let entry = bySource.get(record.key)
-    if (entry === undefined) bySource.set(record.key, (entry = { messages: 0, rows: [], unreadable: 0 }))
-    const text = typeof record.value === 'string' ? record.value : Buffer.from(record.value).toString('utf8')
-    let message: StoredMessage | undefined
-    try {
-      message = (JSON.parse(text) as Partial<IngestEnvelope> | null)?.message
-    } catch {
-      entry.unreadable++
-      continue
+    if (entry === undefined) {
+      if (excluded.has(record.key)) continue
+      if (include !== undefined && !include(record.key)) {
+        excluded.add(record.key)
+        continue
+      }
+      bySource.set(record.key, (entry = { messages: 0, rows: [], unreadable: 0 }))
     }
-    if (typeof message !== 'object' || message === null || typeof message.messageId !== 'string') {
+    const message = stagedMessage(record.value)
+    if (message === undefined) {
       entry.unreadable++
       continue
     }
@@ -44,6 +52,20 @@ export function stagedRows(records: readonly StagedRecord[], uuidTs: Date): Map<
   }
   for (const entry of bySource.values()) entry.rows = mergeUpserts(entry.rows)
   return bySource
+}
+
+/** The message of a staged record (an ingest envelope), or `undefined` when it is not one. */
+export function stagedMessage(value: string | Uint8Array): StoredMessage | undefined {
+  const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8')
+  let message: StoredMessage | undefined
+  try {
+    message = (JSON.parse(text) as Partial<IngestEnvelope> | null)?.message
+  } catch {
+    return undefined
+  }
+  if (typeof message !== 'object' || message === null || typeof message.messageId !== 'string')
+    return undefined
+  return message
 }
 
 /**

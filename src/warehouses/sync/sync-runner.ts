@@ -9,8 +9,14 @@
  * chunk again first. Loads are idempotent (dedup on `id` within the batch and against the table), so
  * the rows it had loaded are not loaded twice and none are lost.
  *
+ * Pipelined: chunks are read and built ahead while the chunk before loads (for warehouses that take
+ * COPY text, in build threads and in the sync's own thread, several at once; a chunk planned ahead has
+ * its plan restated, or made again, on the schema the chunks before it leave). Reading ahead writes
+ * nothing: bounds, load and position commit still go one chunk after the other, in order.
+ *
  * The sync stops at the records that were staged when it began, so a busy source cannot keep it going.
  */
+import { availableParallelism } from 'node:os'
 import type { Logger } from 'pino'
 import type {
   Source,
@@ -32,10 +38,26 @@ import {
   openWarehouseLoader,
   WarehouseError,
   type ColumnSpec,
+  type LoadRow,
   type WarehouseLoader,
 } from '../loaders/index.ts'
-import { planSchema, UPSERT_TABLES, type TableColumns, type TableRow } from '../schema/index.ts'
-import { selectiveSyncRules } from './selective-sync.ts'
+import {
+  planSchema,
+  UPSERT_TABLES,
+  type SchemaPlan,
+  type TableColumns,
+  type TableRow,
+} from '../schema/index.ts'
+import {
+  CopyChunkBuild,
+  type CopyBatch,
+  type CopyChunk,
+  type CopyChunkStart,
+  type CopySourceInput,
+} from './copy-chunk.ts'
+import { ChunkThreadGone, CopyChunkBuilder, type CopyJob } from './copy-chunk-builder.ts'
+import { rebasePlan, type CopySchemaPlan } from './copy-plan.ts'
+import { selectiveSyncRules, type SelectiveSyncRules } from './selective-sync.ts'
 import { applySelectiveSync, sourceSchemaName, stagedRows } from './staged-rows.ts'
 import { planNotices, reportStatus, syncStatus } from './sync-status.ts'
 
@@ -59,6 +81,15 @@ export interface SyncRunOptions {
   readonly chunkRecords?: number
   /** Ends the run after the chunk in hand (the worker is stopping). */
   readonly signal?: AbortSignal
+  /**
+   * Chunks of at least this many records are built in a worker thread when the loader takes COPY
+   * text. Default `WORKER_MIN_RECORDS` (5,000); tests set 0 to use the thread for every chunk.
+   */
+  readonly workerMinRecords?: number
+  /** Threads that build chunks (`DEFAULT_BUILD_THREADS`; 0: only the sync's own thread). */
+  readonly buildThreads?: number
+  /** Whether the sync's own thread builds a chunk when every build thread is busy. Default true. */
+  readonly buildInline?: boolean
   /** Test hook: runs after a chunk's rows are loaded, before its position is committed. */
   readonly afterChunkLoaded?: () => Promise<void> | void
 }
@@ -72,9 +103,19 @@ export interface SyncRunResult {
 }
 
 const DEFAULT_CHUNK_RECORDS = 20_000
-/** Tables of a chunk loaded at once (PostgreSQL uses a connection each; DuckDB runs them in turn). */
-const TABLES_IN_PARALLEL = 3
+/**
+ * Tables of a chunk loaded at once (PostgreSQL uses a connection each; DuckDB runs them in turn): three,
+ * or two on a two-core machine, where the sync's own threads need the other core.
+ */
+const TABLES_IN_PARALLEL = Math.min(3, Math.max(2, availableParallelism()))
 const CHUNK_BYTES = 64 * 1024 * 1024
+/** A pipelined run's first chunks: `chunkRecords` / 2^3, / 2^2, / 2, at least this many. */
+const RAMP_STEPS = 3
+const RAMP_MIN_RECORDS = 1000
+/** Records built in the sync's thread between two turns of its event loop (about 10 ms). */
+const INLINE_SLICE_RECORDS = 500
+/** Records per read: a chunk's records go to its build as they are read, never all held at once. */
+const READ_BATCH_RECORDS = 2000
 
 /** Runs a claimed sync to its end and records its outcome. Never throws for a warehouse's failure. */
 export async function runWarehouseSync(options: SyncRunOptions): Promise<SyncRunResult> {
@@ -89,6 +130,13 @@ class SyncRun {
   readonly #schemas = new Map<string, TableColumns>()
   readonly #sources = new Map<string, Source | undefined>()
   #loader: WarehouseLoader | undefined
+  /** Builds COPY chunks, for loaders that take COPY text. */
+  #builder: CopyChunkBuilder | undefined
+  /** Chunks sent off so far (for the first chunks' sizes), and the topic's last offset when the run began. */
+  #chunksSent = 0
+  #head = 0
+  /** The last chunk sent off to be built, settled (chunks settle in turn). */
+  #settled: Promise<unknown> = Promise.resolve()
   /** The lake's root directory, when the warehouse is a data lake (no loader then). */
   #lakeRoot: string | undefined
   #rows = 0
@@ -122,6 +170,11 @@ class SyncRun {
         this.#loader = openWarehouseLoader(
           warehouseConnection(entry.engine, warehouse.settings, this.#o.dataDir),
         )
+        if (this.#loader.loadCopyText !== undefined)
+          this.#builder = new CopyChunkBuilder({
+            minRecords: this.#o.workerMinRecords,
+            threads: this.#o.buildThreads,
+          })
         await this.#loader.testConnection()
       }
       await this.#loadStaged()
@@ -139,6 +192,7 @@ class SyncRun {
       logger.warn({ err: e, warehouseId: warehouse.id, syncId: sync.id }, 'warehouse sync failed')
     } finally {
       clearInterval(renewal)
+      await this.#builder?.close().catch(() => {})
       await this.#loader?.close().catch(() => {})
     }
     const finishedAt = new Date().toISOString()
@@ -199,109 +253,339 @@ class SyncRun {
     const { stream, topic, warehouse, signal } = this.#o
     const syncs = this.#store.warehouseSyncs
     const startedAt = Date.now()
-    let position = await stream.position(topic, WAREHOUSE_SYNC_GROUP)
+    const position = await stream.position(topic, WAREHOUSE_SYNC_GROUP)
     const head = (await stream.stats()).topics.find((t) => t.topic === topic)?.headOffset ?? position
+    this.#head = head
     await this.#progress({ recordsTotal: Math.max(0, head - position) })
+    if (this.#builder?.usesThreads(head - position)) this.#builder.start()
     // A chunk an earlier sync began and did not commit is loaded first, exactly as it was.
     let redo = await syncs.pendingChunk(warehouse.id)
     if (redo && redo.through <= position) redo = undefined
 
-    while (!this.#lost) {
-      if (signal?.aborted) {
-        this.#stoppedEarly = true
-        break
+    // Pipelined: chunks are read and built ahead (by a producer, with build threads several at once)
+    // while the chunk before loads. Nothing of a chunk is written before its turn: its bounds are
+    // recorded, it loads, then its position is committed, one chunk after the other.
+    const ahead = new ChunkQueue(() => this.#builder?.parallelism(this.#o.buildInline ?? true) ?? 1)
+    const producer = (async () => {
+      let after = position
+      try {
+        while (await ahead.room()) {
+          const next = await this.#next(after, redo, startedAt)
+          redo = undefined
+          if (next === undefined) break
+          ahead.push(next.prepared)
+          after = next.through
+        }
+        ahead.end()
+      } catch (e) {
+        ahead.fail(e)
       }
-      const max = redo ? redo.through - position : (this.#o.chunkRecords ?? DEFAULT_CHUNK_RECORDS)
-      let records = await stream.read(topic, WAREHOUSE_SYNC_GROUP, {
-        after: position,
-        max,
-        maxBytes: CHUNK_BYTES,
-      })
-      records = redo
-        ? records.filter((r) => r.offset <= redo!.through)
-        : records.filter((r) => r.appendedAt <= startedAt)
-      if (records.length === 0) break
-      const through = records.at(-1)!.offset
-      await syncs.startChunk(warehouse.id, { after: position, through })
-      // Named by its bounds: a chunk redone after a crash writes the same lake files again.
-      await this.#loadChunk(records, `o${position + 1}-${through}`)
-      await this.#o.afterChunkLoaded?.()
-      await stream.commit(topic, WAREHOUSE_SYNC_GROUP, through)
-      await syncs.endChunk(warehouse.id)
-      this.#records += records.length
-      position = through
-      redo = undefined
-      for (const report of this.#reports.values()) await syncs.saveReport(report)
-      await this.#progress()
+    })()
+    try {
+      while (!this.#lost) {
+        if (signal?.aborted) {
+          this.#stoppedEarly = true
+          break
+        }
+        const waiting = performance.now()
+        const next = await ahead.take()
+        if (next === undefined) break
+        const chunk = await next
+        const waitedMs = performance.now() - waiting
+        await syncs.startChunk(warehouse.id, { after: chunk.after, through: chunk.through })
+        await this.#loadChunk(chunk, waitedMs)
+        await this.#o.afterChunkLoaded?.()
+        await stream.commit(topic, WAREHOUSE_SYNC_GROUP, chunk.through)
+        await syncs.endChunk(warehouse.id)
+        this.#records += chunk.records
+        for (const report of this.#reports.values()) await syncs.saveReport(report)
+        await this.#progress()
+      }
+    } finally {
+      // Chunks read ahead and not loaded are dropped: nothing of them was written.
+      ahead.close()
+      await producer
+      await ahead.drain()
     }
   }
 
-  async #loadChunk(records: readonly StreamRecord[], chunkName: string): Promise<void> {
-    const { warehouse } = this.#o
+  /**
+   * Reads the chunk after `after` (exactly the pending chunk when redoing one) and sends it off to be
+   * prepared: per source, its rows planned against the schema known now and made ready for the loader.
+   * What needs the control plane or the warehouse (Selective Sync rules, sources, the schemas of
+   * sources not seen yet) is done before this returns; building may go on in the background. Chunks
+   * settle in turn: one sent off before the chunk ahead of it was planned has its plan restated
+   * against the schema that one leaves (`#settle`). `undefined` when nothing is left to load.
+   */
+  async #next(
+    after: number,
+    redo: { through: number } | undefined,
+    startedAt: number,
+  ): Promise<{ through: number; prepared: Promise<PreparedChunk> } | undefined> {
+    const max = redo ? redo.through - after : this.#chunkSize(after)
+    const reader = new ChunkReader(this.#o.stream, this.#o.topic, after, max, redo, startedAt)
     const uuidTs = new Date()
-    const overrides = await this.#store.warehouseSchemas.overrides(warehouse.id)
-    for (const [sourceId, staged] of stagedRows(records, uuidTs)) {
-      const rules = selectiveSyncRules(overrides, sourceId)
-      if (!rules.sourceEnabled) continue
-      const report = this.#report(sourceId)
-      const at = uuidTs.toISOString()
-      if (staged.unreadable > 0)
+    const chunkSources = new ChunkSources(
+      await this.#store.warehouseSchemas.overrides(this.#o.warehouse.id),
+      (id) => this.#source(id),
+    )
+
+    if (this.#builder === undefined) {
+      const records = await reader.all()
+      if (records.length === 0) return undefined
+      await chunkSources.see(records)
+      const chunk = { after, through: reader.through, records: records.length, uuidTs }
+      return {
+        through: chunk.through,
+        prepared: Promise.resolve(await this.#prepared(chunk, records, chunkSources)),
+      }
+    }
+
+    // COPY text, built batch by batch as the records are read (in a thread when the chunk is big).
+    const loader = this.#loader!
+    const start: CopyChunkStart = {
+      uuidTs: uuidTs.getTime(),
+      maxColumnsPerTable: loader.capabilities.maxColumnsPerTable,
+    }
+    const bases = new Map<string, TableColumns>()
+    let job: CopyJob | undefined
+    for (;;) {
+      const records = await reader.batch()
+      if (records.length === 0) break
+      const fresh = await chunkSources.see(records)
+      const sources: Record<string, CopySourceInput | null> = {}
+      for (const sourceId of fresh) {
+        const source = chunkSources.sources.get(sourceId)
+        if (source === undefined) {
+          sources[sourceId] = null
+          continue
+        }
+        const base =
+          this.#schemas.get(sourceId) ??
+          tableColumns(await loader.describe(sourceSchemaName(source.slug, source.id)))
+        bases.set(sourceId, base)
+        sources[sourceId] = { rules: chunkSources.rules.get(sourceId)!, schema: base }
+      }
+      const keys: string[] = []
+      const values: (string | Uint8Array)[] = []
+      let last: string | undefined
+      let included = false
+      for (const record of records) {
+        if (record.key !== last) {
+          last = record.key
+          included = chunkSources.sources.has(last)
+        }
+        if (included) {
+          keys.push(record.key)
+          values.push(record.value)
+        }
+      }
+      job ??= this.#builder.begin(start, max, this.#o.buildInline ?? true)
+      if (!job.inline) job.add({ keys, values, sources })
+      else
+        for (let i = 0; i < keys.length; i += INLINE_SLICE_RECORDS) {
+          const end = i + INLINE_SLICE_RECORDS
+          job.add({ keys: keys.slice(i, end), values: values.slice(i, end), sources: i === 0 ? sources : {} })
+          // Built here, a slice at a time: the chunk loading meanwhile gets its turns.
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+    }
+    if (reader.read === 0) return undefined
+    const chunk = { after, through: reader.through, records: reader.read, uuidTs }
+    const built = job?.finish() ?? Promise.resolve({ sources: [], transfer: [] })
+    // Settled in turn: the chunk ahead of this one leaves the schema this one's plan is restated on.
+    const turn = this.#settled
+    // Its records again, for a chunk built again.
+    const reread = () =>
+      new ChunkReader(this.#o.stream, this.#o.topic, after, chunk.records, redo, startedAt).all()
+    const prepared = (async () => {
+      await turn.catch(() => {})
+      return this.#settle(chunk, chunkSources, bases, built, reread)
+    })()
+    this.#settled = prepared
+    return { through: chunk.through, prepared }
+  }
+
+  /**
+   * Records of the chunk after `after`: `chunkRecords`, except that a pipelined run starts with smaller
+   * chunks (an eighth, a quarter, a half), so that the first load starts early instead of after a whole
+   * chunk was built, and ends with smaller ones (half of what is left, while that is less than a
+   * chunk), so that the last load, which nothing overlaps, is short.
+   */
+  #chunkSize(after: number): number {
+    const full = this.#o.chunkRecords ?? DEFAULT_CHUNK_RECORDS
+    if (this.#builder === undefined) return full
+    let size = Math.ceil(full / 2 ** Math.max(0, RAMP_STEPS - this.#chunksSent))
+    this.#chunksSent++
+    const left = this.#head - after
+    if (left < full) size = Math.min(size, Math.ceil(left / 2))
+    return Math.min(full, Math.max(RAMP_MIN_RECORDS, size))
+  }
+
+  /** A chunk read whole and prepared in this thread: the lake's rows, or planned rows for the loader. */
+  async #prepared(
+    chunk: Omit<PreparedChunk, 'sources'>,
+    records: readonly StreamRecord[],
+    chunkSources: ChunkSources,
+  ): Promise<PreparedChunk> {
+    const { sources, rules } = chunkSources
+    const include = (id: string) => sources.has(id)
+    const prepared: PreparedSource[] = []
+    if (this.#lakeRoot !== undefined || this.#loader === undefined) {
+      for (const [sourceId, staged] of stagedRows(records, chunk.uuidTs, include)) {
+        const { rows } = applySelectiveSync(staged.rows, rules.get(sourceId)!)
+        prepared.push({ ...counts(sourceId, staged), source: sources.get(sourceId), rows })
+      }
+      return { ...chunk, sources: prepared }
+    }
+    const loader = this.#loader
+    const maxColumnsPerTable = loader.capabilities.maxColumnsPerTable
+    for (const [sourceId, staged] of stagedRows(records, chunk.uuidTs, include)) {
+      const source = sources.get(sourceId)
+      if (source === undefined) {
+        prepared.push({ ...counts(sourceId, staged), source })
+        continue
+      }
+      const known = this.#schemas.get(sourceId)
+      const current = known ?? tableColumns(await loader.describe(sourceSchemaName(source.slug, source.id)))
+      const { rows } = applySelectiveSync(staged.rows, rules.get(sourceId)!)
+      const { rows: planned, ...plan } = planSchema(current, rows, { maxColumnsPerTable })
+      this.#schemas.set(sourceId, plan.schema)
+      const loads = [...byTable(planned)].map(([table, tableRows]): TableLoad => {
+        const types = plan.schema[table]!
+        const columns = columnsOf(tableRows).map((name) => ({ name, type: types[name]! }))
+        return { table, columns, rows: tableRows }
+      })
+      prepared.push({ ...counts(sourceId, staged), source, plan, loads, firstOfRun: known === undefined })
+    }
+    return { ...chunk, sources: prepared }
+  }
+
+  /**
+   * A built chunk, its plans restated against the schema the chunks before it left; built again, here,
+   * when a plan does not stand (`rebasePlan`) or its thread died. The run's schemas then move on to the
+   * chunk's plans.
+   */
+  async #settle(
+    chunk: Omit<PreparedChunk, 'sources'>,
+    chunkSources: ChunkSources,
+    bases: ReadonlyMap<string, TableColumns>,
+    built: Promise<CopyChunk>,
+    reread: () => Promise<StreamRecord[]>,
+  ): Promise<PreparedChunk> {
+    const maxColumnsPerTable = this.#loader!.capabilities.maxColumnsPerTable
+    const actual = new Map<string, TableColumns>()
+    for (const [sourceId, base] of bases) actual.set(sourceId, this.#schemas.get(sourceId) ?? base)
+    let outcome: CopyChunk | undefined
+    try {
+      outcome = await built
+    } catch (e) {
+      if (!(e instanceof ChunkThreadGone)) throw e
+    }
+    let plans: Map<string, CopySchemaPlan> | undefined = new Map()
+    for (const { sourceId, plan } of outcome?.sources ?? []) {
+      if (plan === undefined) continue
+      const rebased = rebasePlan(plan, bases.get(sourceId)!, actual.get(sourceId)!, maxColumnsPerTable)
+      if (rebased === undefined) {
+        plans = undefined
+        break
+      }
+      plans.set(sourceId, rebased)
+    }
+    if (outcome === undefined || plans === undefined) {
+      // The same records again, built here against the schemas as they are now.
+      const build = new CopyChunkBuild({ uuidTs: chunk.uuidTs.getTime(), maxColumnsPerTable })
+      const sources: Record<string, CopySourceInput | null> = {}
+      const keys: string[] = []
+      const values: (string | Uint8Array)[] = []
+      for (const record of await reread()) {
+        if (!chunkSources.sources.has(record.key)) continue
+        if (!Object.hasOwn(sources, record.key)) {
+          const schema = actual.get(record.key)
+          sources[record.key] =
+            schema === undefined ? null : { rules: chunkSources.rules.get(record.key)!, schema }
+        }
+        keys.push(record.key)
+        values.push(record.value)
+      }
+      build.add({ keys, values, sources })
+      outcome = build.finish()
+      plans = new Map()
+      for (const { sourceId, plan } of outcome.sources) if (plan !== undefined) plans.set(sourceId, plan)
+    }
+    const prepared: PreparedSource[] = []
+    for (const built_ of outcome.sources) {
+      const { sourceId, batches } = built_
+      const plan = plans.get(sourceId)
+      const source = chunkSources.sources.get(sourceId)
+      if (plan === undefined || source === undefined) {
+        prepared.push({ ...counts(sourceId, built_), source: undefined })
+        continue
+      }
+      const firstOfRun = !this.#schemas.has(sourceId)
+      this.#schemas.set(sourceId, plan.schema)
+      const loads = batches!.map((batch): TableLoad => ({ table: batch.table, batch }))
+      prepared.push({ ...counts(sourceId, built_), source, plan, loads, firstOfRun })
+    }
+    return { ...chunk, sources: prepared }
+  }
+
+  async #loadChunk(chunk: PreparedChunk, waitedMs: number): Promise<void> {
+    const at = chunk.uuidTs.toISOString()
+    const messages = chunk.sources.reduce((n, s) => n + s.messages, 0)
+    for (const prepared of chunk.sources) {
+      const report = this.#report(prepared.sourceId)
+      if (prepared.unreadable > 0)
         report.notices.push({
           level: 'error',
           createdAt: at,
-          message: `${staged.unreadable} staged record(s) were not messages and were skipped`,
+          message: `${prepared.unreadable} staged record(s) were not messages and were skipped`,
         })
-      const source = await this.#source(sourceId)
+      const source = prepared.source
       if (source === undefined) {
         report.notices.push({
           level: 'warning',
           createdAt: at,
-          message: `${staged.messages} message(s) of source ${sourceId} were not loaded: the source was deleted`,
+          message: `${prepared.messages} message(s) of source ${prepared.sourceId} were not loaded: the source was deleted`,
         })
         continue
       }
-      const { rows } = applySelectiveSync(staged.rows, rules)
-      if (this.#lakeRoot !== undefined) await this.#exportSource(source, rows, report, at, chunkName)
-      else await this.#loadSource(source, rows, report, at)
+      // The time the sync waited for the chunk's rows, shared by its sources by their messages.
+      report.preparationMs += messages > 0 ? (waitedMs * prepared.messages) / messages : 0
+      // Named by its bounds: a chunk redone after a crash writes the same lake files again.
+      if (this.#lakeRoot !== undefined)
+        await this.#exportSource(source, prepared.rows!, report, at, `o${chunk.after + 1}-${chunk.through}`)
+      else await this.#loadSource(source, prepared, report, at)
     }
   }
 
-  async #loadSource(source: Source, rows: readonly TableRow[], report: WarehouseSyncReport, at: string) {
+  async #loadSource(source: Source, prepared: PreparedSource, report: WarehouseSyncReport, at: string) {
     const loader = this.#loader!
+    const plan = prepared.plan!
     const schemaName = sourceSchemaName(source.slug, source.id)
-    const prepared = performance.now()
-    const known = this.#schemas.get(source.id)
-    const current = known ?? tableColumns(await loader.describe(schemaName))
-    const plan = planSchema(current, rows, { maxColumnsPerTable: loader.capabilities.maxColumnsPerTable })
+    const prepared_ = performance.now()
     report.notices.push(...planNotices(plan.conflicts, plan.skippedColumns, at))
     if (plan.createTables.length > 0 || plan.addColumns.length > 0) await loader.ensureSchema(schemaName)
     for (const { table, columns } of plan.createTables) await loader.createTable(schemaName, table, columns)
     for (const { table, columns } of plan.addColumns) await loader.addColumns(schemaName, table, columns)
-    this.#schemas.set(source.id, plan.schema)
     // The record changes with the first chunk of a run (the warehouse as found) and with new columns.
-    if (known === undefined || plan.createTables.length > 0 || plan.addColumns.length > 0)
+    if (prepared.firstOfRun || plan.createTables.length > 0 || plan.addColumns.length > 0)
       await this.#store.warehouseSchemas.record(this.#o.warehouse.id, source.id, plan.schema)
     const loading = performance.now()
-    report.preparationMs += loading - prepared
+    report.preparationMs += loading - prepared_
 
     // Tables load side by side (each its own transaction); outcomes are applied in plan order.
-    const tables = [...byTable(plan.rows)]
-    const outcomes = await mapLimited(tables, TABLES_IN_PARALLEL, async ([table, tableRows]) => {
-      const types = plan.schema[table]!
-      const columns: ColumnSpec[] = columnsOf(tableRows).map((name) => ({ name, type: types[name]! }))
+    const tables = prepared.loads!
+    const outcomes = await mapLimited(tables, TABLES_IN_PARALLEL, async (load) => {
       try {
-        const loaded = UPSERT_TABLES.has(table)
-          ? await loader.upsert(schemaName, table, columns, tableRows)
-          : await loader.load(schemaName, table, columns, tableRows)
-        const rows = loaded.inserted + ('updated' in loaded ? (loaded.updated as number) : 0)
-        return { ok: true as const, rows }
+        return { ok: true as const, rows: await loadTable(loader, schemaName, load) }
       } catch (e) {
         return { ok: false as const, error: e }
       }
     })
     let fatal: unknown
     outcomes.forEach((outcome, i) => {
-      const table = tables[i]![0]
+      const table = tables[i]!.table
       if (outcome.ok) {
         report.tables[table] = (report.tables[table] ?? 0) + outcome.rows
         report.rows += outcome.rows
@@ -384,6 +668,218 @@ class SyncRun {
   }
 }
 
+/**
+ * The chunks read ahead, in order, between the run's producer (reading and sending chunks off) and the
+ * run's loop (loading them): at most `depth()` wait at once.
+ */
+class ChunkQueue {
+  readonly #chunks: Promise<PreparedChunk>[] = []
+  #ended = false
+  #closed = false
+  #failure: { error: unknown } | undefined
+  /** Who waits (the loop for a chunk, the producer for room). */
+  #waiting: (() => void)[] = []
+
+  constructor(private readonly depth: () => number) {}
+
+  /** Waits until there is room for one more chunk; `false` once the loop is done with the queue. */
+  async room(): Promise<boolean> {
+    while (!this.#closed && this.#chunks.length >= this.depth()) await this.#wait()
+    return !this.#closed
+  }
+
+  push(chunk: Promise<PreparedChunk>): void {
+    // Rejected when the run is over anyway; awaited (and its error kept) when its turn comes.
+    chunk.catch(() => {})
+    this.#chunks.push(chunk)
+    this.#notify()
+  }
+
+  /** No chunk after these. */
+  end(): void {
+    this.#ended = true
+    this.#notify()
+  }
+
+  fail(error: unknown): void {
+    this.#failure = { error }
+    this.#notify()
+  }
+
+  /** The next chunk in order; `undefined` after the last. */
+  async take(): Promise<Promise<PreparedChunk> | undefined> {
+    for (;;) {
+      const chunk = this.#chunks.shift()
+      if (chunk !== undefined) {
+        this.#notify()
+        return chunk
+      }
+      if (this.#failure !== undefined) throw this.#failure.error
+      if (this.#ended) return undefined
+      await this.#wait()
+    }
+  }
+
+  /** The loop is done: the producer stops at its next chunk. */
+  close(): void {
+    this.#closed = true
+    this.#notify()
+  }
+
+  /** Waits for what was sent off, to leave nothing running. */
+  async drain(): Promise<void> {
+    for (const chunk of this.#chunks.splice(0)) await chunk.catch(() => undefined)
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve))
+  }
+
+  #notify(): void {
+    for (const wake of this.#waiting.splice(0)) wake()
+  }
+}
+
+/** Records read from the staging topic in batches, up to a chunk's end. */
+class ChunkReader {
+  /** Records read so far, and the offset of the last. */
+  read = 0
+  through: number
+  #bytes = 0
+  #done = false
+
+  constructor(
+    private readonly stream: EventStream,
+    private readonly topic: string,
+    after: number,
+    private readonly max: number,
+    /** Redoing a pending chunk: exactly up to its end, whatever it weighs. */
+    private readonly redo: { through: number } | undefined,
+    /** Records appended after the sync began are left for the next one. */
+    private readonly startedAt: number,
+  ) {
+    this.through = after
+  }
+
+  /** The next batch of the chunk's records; empty at its end. */
+  async batch(size = READ_BATCH_RECORDS): Promise<StreamRecord[]> {
+    const left = this.max - this.read
+    if (this.#done || left <= 0 || (this.redo === undefined && this.#bytes >= CHUNK_BYTES)) return []
+    const records = await this.stream.read(this.topic, WAREHOUSE_SYNC_GROUP, {
+      after: this.through,
+      max: Math.min(size, left),
+      maxBytes: this.redo === undefined ? CHUNK_BYTES - this.#bytes : Number.MAX_SAFE_INTEGER,
+    })
+    const redo = this.redo
+    const kept = redo
+      ? records.filter((r) => r.offset <= redo.through)
+      : records.filter((r) => r.appendedAt <= this.startedAt)
+    // Past the chunk's end, or the records the sync began with: nothing after these.
+    if (kept.length < records.length || records.length === 0) this.#done = true
+    if (kept.length > 0) {
+      this.read += kept.length
+      this.through = kept.at(-1)!.offset
+      for (const r of kept) this.#bytes += typeof r.value === 'string' ? r.value.length : r.value.byteLength
+    }
+    return kept
+  }
+
+  /** All the chunk's records. */
+  async all(): Promise<StreamRecord[]> {
+    const all: StreamRecord[] = []
+    for (;;) {
+      const records = await this.batch(this.max)
+      if (records.length === 0) return all
+      for (const r of records) all.push(r)
+    }
+  }
+}
+
+/** A chunk's sources as its records name them: Selective Sync's rules, and each source turned on. */
+class ChunkSources {
+  /** In order of their first record. */
+  readonly rules = new Map<string, SelectiveSyncRules>()
+  /** Sources turned on (`undefined`: deleted, only counted); turned-off sources are left out. */
+  readonly sources = new Map<string, Source | undefined>()
+
+  constructor(
+    private readonly overrides: Parameters<typeof selectiveSyncRules>[0],
+    private readonly source: (id: string) => Promise<Source | undefined>,
+  ) {}
+
+  /** Notes the sources of `records`: those turned on that they are the first of. */
+  async see(records: readonly StreamRecord[]): Promise<string[]> {
+    const fresh: string[] = []
+    let last: string | undefined
+    for (const { key } of records) {
+      // Records of one source mostly come in runs.
+      if (key === last) continue
+      last = key
+      if (this.rules.has(key)) continue
+      const rules = selectiveSyncRules(this.overrides, key)
+      this.rules.set(key, rules)
+      if (!rules.sourceEnabled) continue
+      this.sources.set(key, await this.source(key))
+      fresh.push(key)
+    }
+    return fresh
+  }
+}
+
+/** A chunk read and made ready to load. */
+interface PreparedChunk {
+  /** Its bounds: the records after `after`, through `through`. */
+  readonly after: number
+  readonly through: number
+  readonly records: number
+  /** When its rows were made (`uuid_ts`). */
+  readonly uuidTs: Date
+  /** Its sources in order of their first record; sources turned off are not there. */
+  readonly sources: readonly PreparedSource[]
+}
+
+interface PreparedSource {
+  readonly sourceId: string
+  /** `undefined`: the source was deleted; its messages are only counted. */
+  readonly source: Source | undefined
+  readonly messages: number
+  readonly unreadable: number
+  /** The lake's rows (Selective Sync applied). */
+  readonly rows?: readonly TableRow[]
+  /** A loader's plan and its tables' loads, in plan order. */
+  readonly plan?: Omit<SchemaPlan, 'rows'>
+  readonly loads?: readonly TableLoad[]
+  /** The first chunk of the source in this run: its schema record is written. */
+  readonly firstOfRun?: boolean
+}
+
+/** A table's rows of the chunk: COPY text made by `planCopyBatches`, or planned rows. */
+type TableLoad =
+  | { readonly table: string; readonly batch: CopyBatch }
+  | { readonly table: string; readonly columns: ColumnSpec[]; readonly rows: LoadRow[] }
+
+const counts = (sourceId: string, c: { messages: number; unreadable: number }) => ({
+  sourceId,
+  messages: c.messages,
+  unreadable: c.unreadable,
+})
+
+/** Loads a table's rows of the chunk: the rows inserted or updated. */
+async function loadTable(loader: WarehouseLoader, schema: string, load: TableLoad): Promise<number> {
+  if ('batch' in load) {
+    const { batch } = load
+    if (batch.error !== undefined)
+      throw new WarehouseError('data', batch.error.message, { hint: batch.error.hint })
+    const loaded = await loader.loadCopyText!(schema, load.table, batch, batch.mode)
+    return loaded.inserted + loaded.updated
+  }
+  if (UPSERT_TABLES.has(load.table)) {
+    const loaded = await loader.upsert(schema, load.table, load.columns, load.rows)
+    return loaded.inserted + loaded.updated
+  }
+  return (await loader.load(schema, load.table, load.columns, load.rows)).inserted
+}
+
 function notice(level: WarehouseSyncNotice['level'], error: WarehouseError): WarehouseSyncNotice {
   return {
     level,
@@ -419,8 +915,8 @@ async function mapLimited<T, R>(
   return results
 }
 
-function byTable(rows: readonly TableRow[]): Map<string, TableRow['row'][]> {
-  const tables = new Map<string, TableRow['row'][]>()
+function byTable(rows: readonly TableRow[]): Map<string, LoadRow[]> {
+  const tables = new Map<string, LoadRow[]>()
   for (const { table, row } of rows) {
     let list = tables.get(table)
     if (list === undefined) tables.set(table, (list = []))

@@ -16,7 +16,8 @@ import {
   valueError,
 } from '../values.ts'
 
-const NULL = '\\N'
+export const COPY_NULL = '\\N'
+const NULL = COPY_NULL
 const SPECIAL = /[\\\n\r\t\0]/
 const SPECIAL_ALL = /[\\\n\r\t\0]/g
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -53,6 +54,31 @@ const ENCODERS: Readonly<Record<ColumnType, Encoder>> = {
     const instant = readInstant(v)
     return instant === undefined ? undefined : timestampText(v, instant)
   },
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER
+
+/**
+ * The COPY text of a value already in its column's type, as `coerce` (`../../schema`) leaves it: a
+ * string for varchar (escaped), a whole number within 64 bits for bigint, a finite number for double, a
+ * boolean, and a canonical UTC timestamp (`2024-05-01T12:00:00.123Z`, written as it is). Gives what the
+ * encoders above give for such values, without checking them again. `plain`: the caller knows the text
+ * has none of the characters COPY escapes.
+ */
+export function coercedCopyText(value: string | number | boolean, type: ColumnType, plain = false): string {
+  switch (type) {
+    case 'varchar':
+      return plain ? (value as string) : escapeCopyText(value as string)
+    case 'timestamp':
+      return value as string
+    case 'boolean':
+      return value ? 't' : 'f'
+    case 'bigint':
+      // Past 2^53 JS writes the shortest round-trip digits padded with zeros, not the integer itself.
+      return Math.abs(value as number) <= MAX_SAFE ? String(value) : BigInt(value as number).toString()
+    case 'double':
+      return String(value)
+  }
 }
 
 /** Rows per chunk handed to the socket. */

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { ChunkThreadGone, CopyChunkBuilder } from './copy-chunk-builder.ts'
+import type { CopyChunk, CopyRecords } from './copy-chunk.ts'
+
+const rules = { sourceEnabled: true, disabledTables: new Set<string>(), disabledColumns: new Map() }
+const at = '2026-11-20T10:00:00.000Z'
+
+function records(from: number, to: number, first: boolean): CopyRecords {
+  const keys: string[] = []
+  const values: string[] = []
+  for (let i = from; i < to; i++) {
+    const message =
+      i % 4 === 0
+        ? { type: 'identify', userId: `u${i % 7}`, traits: { plan: i % 2 ? 'pro' : 3 } }
+        : { type: 'track', event: `E${i % 3}`, properties: { n: i, s: `x\t${i}`, a: [i] } }
+    keys.push(i % 5 === 0 ? 'gone' : 'src')
+    values.push(
+      i === 7
+        ? 'not json'
+        : JSON.stringify({ message: { ...message, messageId: `m${i}`, receivedAt: at, timestamp: at } }),
+    )
+  }
+  return {
+    keys,
+    values,
+    sources: first ? { src: { rules, schema: { tracks: { id: 'varchar', n: 'bigint' } } }, gone: null } : {},
+  }
+}
+
+const comparable = (chunk: CopyChunk) =>
+  chunk.sources.map((s) => ({
+    ...s,
+    batches: s.batches?.map((b) => ({ ...b, text: Buffer.from(b.text).toString('utf8') })),
+  }))
+
+async function build(builder: CopyChunkBuilder, expected: number): Promise<CopyChunk> {
+  const job = builder.begin({ uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }, expected)
+  job.add(records(0, 300, true))
+  job.add(records(300, 600, false))
+  return job.finish()
+}
+
+describe('CopyChunkBuilder', () => {
+  test('a chunk built in a thread is the chunk built here', async () => {
+    const inline = new CopyChunkBuilder({ threads: 0 })
+    const threaded = new CopyChunkBuilder({ threads: 1, minRecords: 0 })
+    try {
+      const here = await build(inline, 600)
+      const there = await build(threaded, 600)
+      assert.deepEqual(comparable(there), comparable(here))
+      assert.deepEqual(
+        here.sources.map((s) => [s.sourceId, s.messages, s.unreadable]),
+        [
+          ['src', 479, 1],
+          ['gone', 120, 0],
+        ],
+      )
+      // Small chunks stay here unless told otherwise.
+      assert.equal(
+        new CopyChunkBuilder({ threads: 1 }).begin({ uuidTs: 0, maxColumnsPerTable: 1 }, 10).inline,
+        true,
+      )
+    } finally {
+      await inline.close()
+      await threaded.close()
+    }
+  })
+
+  test('a chunk whose thread ends fails with ChunkThreadGone; later chunks are built here', async () => {
+    const builder = new CopyChunkBuilder({ threads: 1, minRecords: 0 })
+    const job = builder.begin({ uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }, 600)
+    job.add(records(0, 300, true))
+    await builder.close()
+    await assert.rejects(job.finish(), ChunkThreadGone)
+    assert.equal(builder.begin({ uuidTs: 0, maxColumnsPerTable: 1600 }, 600).inline, true)
+  })
+})
