@@ -165,11 +165,9 @@ export class GroupCommitWriter {
       this.transactions += 1
       tx.committed(this.#deps.dedupeWindowMs)
       this.#deps.afterCommit?.(group.reduce((sum, write) => sum + write.bytes, 0))
-      const settled = group
-      const settle = () => settled.forEach((write, i) => write.resolve(results[i]))
+      const settle = () => group.forEach((write, i) => write.resolve(results[i]))
       if (this.#deps.durable === undefined) settle()
-      else
-        this.#deps.durable().then(settle, (error: unknown) => settled.forEach((write) => write.reject(error)))
+      else this.#deps.durable().then(settle, (error: unknown) => group.forEach((w) => w.reject(error)))
       if (tx.appendedTopics.size > 0) this.#deps.onCommitted(tx.appendedTopics)
       return
     }

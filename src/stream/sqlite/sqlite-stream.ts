@@ -3,8 +3,9 @@
  *
  * Contract: `append` resolves only after the transaction holding its records has committed, so an
  * acknowledged record survives `kill -9` the moment after (and, with durability `full`, power
- * loss: the WAL is synced before the append resolves, off the event loop, see `sqlite-wal-sync.ts`). Nothing is acknowledged from memory. Concurrent appends share one transaction (group
- * commit, see `sqlite-group-commit.ts`); dedupe entries are written in the same transaction as their
+ * loss: the WAL is synced before the append resolves, off the event loop, see
+ * `sqlite-wal-sync.ts`). Nothing is acknowledged from memory. Concurrent appends share one
+ * transaction (group commit, see `sqlite-group-commit.ts`); dedupe entries are written in the same transaction as their
  * records, so a record and its "seen" mark exist together or not at all. Dedupe lookups are served
  * from memory (`dedupe-memory.ts`), rebuilt from the dedupe log on open. Group positions are
  * written through the same queue, so a commit is as durable as an append.
