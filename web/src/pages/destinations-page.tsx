@@ -1,7 +1,8 @@
 import { loadDestinations, loadSources } from '../api/queries.ts'
 import { Link } from '../app/router.tsx'
 import { useApi } from '../app/use-api.ts'
-import { EmptyState, EnabledBadge, ErrorNote, Loading, Logo, PageHeader, Panel } from '../components/ui.tsx'
+import { ResourceTable } from '../components/resource-table.tsx'
+import { EmptyState, ErrorNote, Loading, PageHeader, Panel } from '../components/ui.tsx'
 
 export function DestinationsPage() {
   const data = useApi(async () => {
@@ -38,35 +39,15 @@ export function DestinationsPage() {
               : 'Pick a tool from the catalog and connect it to a source.'}
           </EmptyState>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th>Source</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.destinations.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/destinations/${d.id}`} className="with-logo">
-                      <Logo src={d.metadata.logos.default} name={d.metadata.name} />
-                      {d.name}
-                    </Link>
-                  </td>
-                  <td>{d.metadata.name}</td>
-                  <td>
-                    <Link to={`/sources/${d.sourceId}`}>{sourceName(d.sourceId)}</Link>
-                  </td>
-                  <td>
-                    <EnabledBadge enabled={d.enabled} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ResourceTable
+            items={data.data.destinations}
+            section="destinations"
+            name={(d) => d.name}
+            column={{
+              heading: 'Source',
+              cell: (d) => <Link to={`/sources/${d.sourceId}`}>{sourceName(d.sourceId)}</Link>,
+            }}
+          />
         )}
       </Panel>
     </>

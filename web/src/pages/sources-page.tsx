@@ -1,7 +1,8 @@
 import { loadSources } from '../api/queries.ts'
 import { Link } from '../app/router.tsx'
 import { useApi } from '../app/use-api.ts'
-import { EmptyState, EnabledBadge, ErrorNote, Loading, Logo, PageHeader, Panel } from '../components/ui.tsx'
+import { ResourceTable } from '../components/resource-table.tsx'
+import { EmptyState, ErrorNote, Loading, PageHeader, Panel } from '../components/ui.tsx'
 
 export function SourcesPage() {
   const sources = useApi(loadSources, 'sources')
@@ -33,31 +34,7 @@ export function SourcesPage() {
             debugger.
           </EmptyState>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.data.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <Link to={`/sources/${s.id}`} className="with-logo">
-                      <Logo src={s.metadata.logos.default} name={s.metadata.name} />
-                      {s.name}
-                    </Link>
-                  </td>
-                  <td>{s.metadata.name}</td>
-                  <td>
-                    <EnabledBadge enabled={s.enabled} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ResourceTable items={sources.data} section="sources" name={(s) => s.name} />
         )}
       </Panel>
     </>

@@ -1,7 +1,8 @@
 import { loadWarehouses, warehouseName } from '../api/queries.ts'
 import { Link } from '../app/router.tsx'
 import { useApi } from '../app/use-api.ts'
-import { EmptyState, EnabledBadge, ErrorNote, Loading, Logo, PageHeader, Panel } from '../components/ui.tsx'
+import { ResourceTable } from '../components/resource-table.tsx'
+import { EmptyState, ErrorNote, Loading, PageHeader, Panel } from '../components/ui.tsx'
 
 export function WarehousesPage() {
   const warehouses = useApi(loadWarehouses, 'warehouses')
@@ -33,33 +34,15 @@ export function WarehousesPage() {
             schedule.
           </EmptyState>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th>Syncs every</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {warehouses.data.map((w) => (
-                <tr key={w.id}>
-                  <td>
-                    <Link to={`/warehouses/${w.id}`} className="with-logo">
-                      <Logo src={w.metadata.logos.default} name={w.metadata.name} />
-                      {warehouseName(w)}
-                    </Link>
-                  </td>
-                  <td>{w.metadata.name}</td>
-                  <td>{String(w.settings.syncIntervalMinutes ?? 60)} min</td>
-                  <td>
-                    <EnabledBadge enabled={w.enabled} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ResourceTable
+            items={warehouses.data}
+            section="warehouses"
+            name={warehouseName}
+            column={{
+              heading: 'Syncs every',
+              cell: (w) => `${String(w.settings.syncIntervalMinutes ?? 60)} min`,
+            }}
+          />
         )}
       </Panel>
     </>
