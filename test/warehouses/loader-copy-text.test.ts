@@ -31,8 +31,8 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
   let schemas = 0
   const freshSchema = async () => {
     const schema = `copy_text_${++schemas}`
-    await loader.ensureSchema(schema)
-    await loader.createTable(schema, 't', COLUMNS)
+    await loader.evolveSchema(schema, {})
+    await loader.evolveSchema(schema, { createTables: [{ table: 't', columns: COLUMNS }] })
     return schema
   }
   const rows = (schema: string) => loader.query(`SELECT id, n, s FROM ${q(schema)}.${q('t')} ORDER BY id`)
@@ -103,7 +103,7 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
       { name: 'id', type: 'bigint' },
       { name: 's', type: 'varchar' },
     ]
-    await loader.createTable(schema, 'numbered', columns)
+    await loader.evolveSchema(schema, { createTables: [{ table: 'numbered', columns }] })
     const b = batch(
       [
         ['1', 'a'],

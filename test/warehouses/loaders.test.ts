@@ -39,7 +39,7 @@ for (const engine of await engines()) {
     /** A fresh schema per test, so tests never see each other's tables. */
     const freshSchema = async () => {
       const schema = `contract_${++schemas}`
-      await loader.ensureSchema(schema)
+      await loader.evolveSchema(schema, {})
       return schema
     }
     const count = async (schema: string, table: string) =>
@@ -66,12 +66,16 @@ for (const engine of await engines()) {
     test('schemas and tables: create is idempotent, describe reports what exists', async () => {
       assert.deepEqual(await loader.describe('no_such_schema'), new Map())
       const schema = await freshSchema()
-      await loader.ensureSchema(schema)
+      await loader.evolveSchema(schema, {})
       assert.deepEqual(await loader.describe(schema), new Map())
 
-      await loader.createTable(schema, 'tracks', ALL_TYPES)
-      await loader.createTable(schema, 'tracks', [{ name: 'id', type: 'bigint' }]) // exists: left as it is
-      await loader.createTable(schema, 'pages', [{ name: 'id', type: 'varchar' }])
+      await loader.evolveSchema(schema, { createTables: [{ table: 'tracks', columns: ALL_TYPES }] })
+      await loader.evolveSchema(schema, {
+        createTables: [{ table: 'tracks', columns: [{ name: 'id', type: 'bigint' }] }],
+      }) // exists: left as it is
+      await loader.evolveSchema(schema, {
+        createTables: [{ table: 'pages', columns: [{ name: 'id', type: 'varchar' }] }],
+      })
       await loader.query(
         `CREATE VIEW ${q(schema)}.${q('tracks_view')} AS SELECT * FROM ${q(schema)}.${q('tracks')}`,
       )
@@ -86,20 +90,36 @@ for (const engine of await engines()) {
 
     test('addColumns adds what is missing and never changes an existing type', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 'identifies', [
-        { name: 'id', type: 'varchar' },
-        { name: 'plan', type: 'bigint' },
-      ])
-      await loader.addColumns(schema, 'identifies', [
-        { name: 'plan', type: 'varchar' },
-        { name: 'email', type: 'varchar' },
-        { name: 'logins', type: 'bigint' },
-        { name: 'score', type: 'double' },
-        { name: 'vip', type: 'boolean' },
-        { name: 'seen_at', type: 'timestamp' },
-      ])
-      await loader.addColumns(schema, 'identifies', [{ name: 'email', type: 'varchar' }])
-      await loader.addColumns(schema, 'identifies', [])
+      await loader.evolveSchema(schema, {
+        createTables: [
+          {
+            table: 'identifies',
+            columns: [
+              { name: 'id', type: 'varchar' },
+              { name: 'plan', type: 'bigint' },
+            ],
+          },
+        ],
+      })
+      await loader.evolveSchema(schema, {
+        addColumns: [
+          {
+            table: 'identifies',
+            columns: [
+              { name: 'plan', type: 'varchar' },
+              { name: 'email', type: 'varchar' },
+              { name: 'logins', type: 'bigint' },
+              { name: 'score', type: 'double' },
+              { name: 'vip', type: 'boolean' },
+              { name: 'seen_at', type: 'timestamp' },
+            ],
+          },
+        ],
+      })
+      await loader.evolveSchema(schema, {
+        addColumns: [{ table: 'identifies', columns: [{ name: 'email', type: 'varchar' }] }],
+      })
+      await loader.evolveSchema(schema, { addColumns: [{ table: 'identifies', columns: [] }] })
       const columns = (await loader.describe(schema)).get('identifies')!
       assert.deepEqual(
         [...columns],
@@ -121,7 +141,9 @@ for (const engine of await engines()) {
         { name: 'id', type: 'varchar' },
         { name: 'event', type: 'varchar' },
       ]
-      await loader.createTable(schema, 'tracks', [...columns, { name: 'extra', type: 'bigint' }])
+      await loader.evolveSchema(schema, {
+        createTables: [{ table: 'tracks', columns: [...columns, { name: 'extra', type: 'bigint' }] }],
+      })
       const batch = [
         { id: 'm1', event: 'first' },
         { id: 'm2', event: 'second' },
@@ -150,7 +172,7 @@ for (const engine of await engines()) {
         { name: 'id', type: 'varchar' },
         { name: 'n', type: 'bigint' },
       ]
-      await loader.createTable(schema, 'tracks', columns)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'tracks', columns }] })
       const batch = Array.from({ length: 2000 }, (_, i) => ({ id: `m${i}`, n: i }))
       const other = warehouse.open()
       try {
@@ -177,7 +199,7 @@ for (const engine of await engines()) {
         { name: 'plan', type: 'varchar' },
         { name: 'logins', type: 'bigint' },
       ]
-      await loader.createTable(schema, 'users', columns)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'users', columns }] })
       assert.deepEqual(
         await loader.upsert(schema, 'users', columns, [
           { id: 'u1', email: 'a@example.com', plan: 'free' },
@@ -207,7 +229,7 @@ for (const engine of await engines()) {
 
     test('every column type round-trips, NULLs included', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 'types', ALL_TYPES)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'types', columns: ALL_TYPES }] })
       const text =
         'tab\there, "quotes", \'single\', new\nline, cr\r, back\\slash, \\N, ünïcödé 中文 😀, comma,semi;'
       const loaded = [
@@ -268,7 +290,7 @@ for (const engine of await engines()) {
 
     test('timestamps keep microseconds', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 'micro', ALL_TYPES)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'micro', columns: ALL_TYPES }] })
       await loader.load(schema, 'micro', ALL_TYPES, [{ id: 'a', ts: '2024-05-01T12:00:00.123456789Z' }])
       const [row] = await loader.query(
         `SELECT CAST(EXTRACT(MICROSECONDS FROM ${q('ts')}) AS BIGINT) AS us FROM ${q(schema)}.${q('micro')}`,
@@ -278,7 +300,7 @@ for (const engine of await engines()) {
 
     test('U+0000 is kept where text allows it, removed where it does not', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 'nul', ALL_TYPES)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'nul', columns: ALL_TYPES }] })
       await loader.load(schema, 'nul', ALL_TYPES, [{ id: 'a', s: 'before\0after' }])
       const [row] = await rows(schema, 'nul')
       assert.equal(row!.s, loader.capabilities.textAllowsNul ? 'before\0after' : 'beforeafter')
@@ -295,9 +317,9 @@ for (const engine of await engines()) {
         { name: 'Ünï"cödé', type: 'double' },
         { name: "it's", type: 'timestamp' },
       ]
-      await loader.ensureSchema(schema)
-      await loader.createTable(schema, table, columns.slice(0, 3))
-      await loader.addColumns(schema, table, columns.slice(3))
+      await loader.evolveSchema(schema, {})
+      await loader.evolveSchema(schema, { createTables: [{ table, columns: columns.slice(0, 3) }] })
+      await loader.evolveSchema(schema, { addColumns: [{ table, columns: columns.slice(3) }] })
       assert.deepEqual(
         await loader.describe(schema),
         new Map([[table, new Map(columns.map((c) => [c.name, c.type]))]]),
@@ -323,20 +345,28 @@ for (const engine of await engines()) {
     test('names the engine would change are refused', async () => {
       const schema = await freshSchema()
       await assert.rejects(
-        loader.createTable(schema, '', [{ name: 'id', type: 'varchar' }]),
+        loader.evolveSchema(schema, {
+          createTables: [{ table: '', columns: [{ name: 'id', type: 'varchar' }] }],
+        }),
         failsWith('naming'),
       )
       await assert.rejects(
-        loader.createTable(schema, 'nul\0table', [{ name: 'id', type: 'varchar' }]),
+        loader.evolveSchema(schema, {
+          createTables: [{ table: 'nul\0table', columns: [{ name: 'id', type: 'varchar' }] }],
+        }),
         failsWith('naming', /NUL/),
       )
       const max = loader.capabilities.maxIdentifierBytes
       if (Number.isFinite(max)) {
         const longest = 'é'.repeat(Math.floor(max / 2)) + 'x'.repeat(max % 2)
-        await loader.createTable(schema, longest, [{ name: 'id', type: 'varchar' }])
+        await loader.evolveSchema(schema, {
+          createTables: [{ table: longest, columns: [{ name: 'id', type: 'varchar' }] }],
+        })
         assert.ok((await loader.describe(schema)).has(longest))
         await assert.rejects(
-          loader.createTable(schema, `${longest}x`, [{ name: 'id', type: 'varchar' }]),
+          loader.evolveSchema(schema, {
+            createTables: [{ table: `${longest}x`, columns: [{ name: 'id', type: 'varchar' }] }],
+          }),
           failsWith('naming', /at most 63/),
         )
       }
@@ -344,7 +374,7 @@ for (const engine of await engines()) {
 
     test('a batch with a value its column rejects loads nothing', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 'tracks', ALL_TYPES)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'tracks', columns: ALL_TYPES }] })
       await loader.load(schema, 'tracks', ALL_TYPES, [{ id: 'kept', n: 1 }])
       const good = Array.from({ length: 5000 }, (_, i) => ({ id: `m${i}`, n: i, s: 'ok' }))
       for (const bad of [
@@ -378,7 +408,7 @@ for (const engine of await engines()) {
         { name: 'id', type: 'varchar' },
         { name: 'n', type: 'bigint' },
       ]
-      await loader.createTable(schema, 'users', columns)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'users', columns }] })
       await loader.upsert(schema, 'users', columns, [{ id: 'u1', n: 1 }])
       // The user narrowed the column: the warehouse itself now rejects big values.
       await loader.query(`ALTER TABLE ${q(schema)}.${q('users')} ALTER COLUMN ${q('n')} TYPE INTEGER`)
@@ -396,7 +426,7 @@ for (const engine of await engines()) {
 
     test('columns must include id, once each', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 't', ALL_TYPES)
+      await loader.evolveSchema(schema, { createTables: [{ table: 't', columns: ALL_TYPES }] })
       await assert.rejects(
         loader.load(schema, 't', [{ name: 'n', type: 'bigint' }], [{ n: 1 }]),
         failsWith('naming', /"id"/),
@@ -409,7 +439,7 @@ for (const engine of await engines()) {
 
     test('a load survives a reopened loader: the same batch inserts nothing twice', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 'tracks', ALL_TYPES)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'tracks', columns: ALL_TYPES }] })
       const batch = Array.from({ length: 100 }, (_, i) => ({ id: `m${i}`, n: i }))
       assert.equal((await loader.load(schema, 'tracks', ALL_TYPES, batch.slice(0, 60))).inserted, 60)
       if (!loader.capabilities.multipleWriters) await loader.close()
@@ -428,7 +458,7 @@ for (const engine of await engines()) {
 
     test('a load killed half way leaves no rows; running it again loads each row once', async () => {
       const schema = await freshSchema()
-      await loader.createTable(schema, 'tracks', CRASH_COLUMNS)
+      await loader.evolveSchema(schema, { createTables: [{ table: 'tracks', columns: CRASH_COLUMNS }] })
       const total = 100_000
       if (!loader.capabilities.multipleWriters) await loader.close() // the child needs the file
       const outcomes: string[] = []

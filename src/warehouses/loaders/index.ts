@@ -5,8 +5,9 @@
  *   const loader = openWarehouseLoader({ engine: 'duckdb', path: 'data/warehouse.duckdb' })
  *   // or: openWarehouseLoader({ engine: 'postgres', url: 'postgres://segment@db:5432/analytics' })
  *   await loader.testConnection()
- *   await loader.ensureSchema('web')
- *   await loader.createTable('web', 'tracks', [{ name: 'id', type: 'varchar' }, { name: 'received_at', type: 'timestamp' }])
+ *   await loader.evolveSchema('web', {
+ *     createTables: [{ table: 'tracks', columns: [{ name: 'id', type: 'varchar' }, { name: 'received_at', type: 'timestamp' }] }],
+ *   })
  *   const { inserted } = await loader.load('web', 'tracks', columns, rows) // deduplicated on id
  *   await loader.close()
  */
@@ -16,6 +17,8 @@ export type {
   LoadResult,
   LoadRow,
   LoaderCapabilities,
+  SchemaChanges,
+  TableSpec,
   UpsertResult,
   WarehouseEngine,
   WarehouseLoader,

@@ -34,6 +34,18 @@ export interface ColumnSpec {
  */
 export type LoadRow = Readonly<Record<string, unknown>>
 
+/** A table and some of its columns. */
+export interface TableSpec {
+  readonly table: string
+  readonly columns: readonly ColumnSpec[]
+}
+
+/** Tables to create and columns to add (a sync's schema plan); what exists is left as it is. */
+export interface SchemaChanges {
+  readonly createTables?: readonly TableSpec[]
+  readonly addColumns?: readonly TableSpec[]
+}
+
 /** Tables → columns → type, as `describe` finds them. */
 export type WarehouseSchema = Map<string, Map<string, ColumnType>>
 
@@ -90,12 +102,12 @@ export interface WarehouseLoader {
   testConnection(): Promise<void>
   /** The base tables of a schema with their columns' types; empty when the schema does not exist. */
   describe(schema: string): Promise<WarehouseSchema>
-  /** Creates the schema unless it exists. */
-  ensureSchema(schema: string): Promise<void>
-  /** Creates the table with these columns unless it exists (an existing table is left as it is). */
-  createTable(schema: string, table: string, columns: readonly ColumnSpec[]): Promise<void>
-  /** Adds the columns the table lacks; existing columns keep their type. */
-  addColumns(schema: string, table: string, columns: readonly ColumnSpec[]): Promise<void>
+  /**
+   * Creates the schema unless it exists, then the tables of `createTables` unless they exist (an
+   * existing table is left as it is) and the columns of `addColumns` the tables lack (existing columns
+   * keep their type): all in one transaction, on PostgreSQL in one round trip.
+   */
+  evolveSchema(schema: string, changes: SchemaChanges): Promise<void>
   /**
    * Bulk-loads rows (COPY on PostgreSQL, the appender on DuckDB) into a staging table, then inserts, in
    * one transaction, those whose `id` is not in the table yet. Within the batch the first row of an id

@@ -1,29 +1,29 @@
 /**
- * Builds a sync's COPY chunks (`CopyChunkBuild`) in worker threads, so that the JavaScript work of a
- * chunk (reading each message, its rows, the plan, the COPY text) runs on another core while the sync's
- * thread reads the stream and loads the chunk before. A chunk's records go to its thread batch by batch
- * as they are read, so no thread holds a whole chunk of messages. Several chunks are built at once:
- * one per thread, one waiting per thread, and (`inlineWhenBusy`) one in the sync's own thread while the
- * threads are busy or still starting; the sync plans each against the schema it knows and restates the
- * plan once the chunks before it are planned (`rebasePlan`).
+ * Builds a sync's COPY chunks (`CopyChunkBuild`) in build threads (`build-threads.ts`), so that the
+ * JavaScript work of a chunk (reading each message, its rows, the plan, the COPY text) runs on another
+ * core while the sync's thread reads the stream and loads the chunk before. A chunk's records go to its
+ * thread batch by batch as they are read, so no thread holds a whole chunk of messages. Several chunks
+ * are built at once: one per thread, one waiting per thread, and (`inlineWhenBusy`) one in the sync's
+ * own thread while the threads are busy or still starting; the sync plans each against the schema it
+ * knows and restates the plan once the chunks before it are planned (`rebasePlan`).
  *
- * Threads start when the sync expects enough records to be worth it (`start`, or the first chunk of at
- * least `minRecords`); smaller chunks are built in the sync's own thread. A thread that fails or dies is
- * not restarted: the chunks it had fail with `ChunkThreadGone` (the sync builds them again in its own
- * thread), and every chunk after is built in the sync's thread. Either way the outcome is the same.
+ * Threads are used when the sync expects enough records to be worth it (`start`, or the first chunk
+ * of at least `minRecords`); smaller chunks are built in the sync's own thread. A thread that fails
+ * or dies is not replaced during the sync: the chunks it had fail with `ChunkThreadGone` (the sync
+ * builds them again in its own thread), and every chunk after is built in the sync's thread. Either
+ * way the outcome is the same.
  */
-import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import {
+  ChunkBuildThreads,
+  type BuildMessage,
+  type BuildThread,
+  type BuildThreadListener,
+  type ChunkReply,
+} from './build-threads.ts'
 import { CopyChunkBuild, type CopyChunk, type CopyChunkStart, type CopyRecords } from './copy-chunk.ts'
 
-/** Chunks of fewer records are built in the sync's thread (starting a thread takes about 0.3 s). */
+/** Chunks of fewer records are built in the sync's thread. */
 export const WORKER_MIN_RECORDS = 5000
-
-/**
- * Threads by default: one on a machine of two cores or fewer (a second isolate's start and compilation
- * cost more than it gives when the warehouse shares the machine), else two.
- */
-export const DEFAULT_BUILD_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1))
 
 /** The thread building a chunk ended: the chunk has to be built again. */
 export class ChunkThreadGone extends Error {}
@@ -36,35 +36,34 @@ export interface CopyJob {
   finish(): Promise<CopyChunk>
 }
 
-type Message = { start: CopyChunkStart } | { records: CopyRecords } | { finish: true }
-type Reply = { ready: true } | { chunk: CopyChunk } | { error: { message: string; stack?: string } }
-
-interface Thread {
-  readonly worker: Worker
-  /** Loaded and listening. */
-  ready: boolean
-  job: WorkerJob | undefined
-}
-
 export interface CopyChunkBuilderOptions {
   /** The smallest chunk worth a thread (`Infinity`: never; 0: every chunk). Default `WORKER_MIN_RECORDS`. */
   readonly minRecords?: number
-  /** Default `DEFAULT_BUILD_THREADS`. */
+  /**
+   * The threads, kept by the caller from one sync to the next (a sync service's). Default: threads of
+   * this builder's own (`threads` of them), ended by `close`.
+   */
+  readonly pool?: ChunkBuildThreads
+  /** Threads of the builder's own, without `pool`. Default `DEFAULT_BUILD_THREADS`. */
   readonly threads?: number
 }
 
-export class CopyChunkBuilder {
+export class CopyChunkBuilder implements BuildThreadListener {
   readonly #minRecords: number
-  readonly #threadCount: number
-  #threads: Thread[] | undefined
+  readonly #pool: ChunkBuildThreads
+  readonly #ownPool: boolean
+  #threads: BuildThread[] | undefined
+  /** Each thread's chunk being built. */
+  readonly #jobs = new Map<BuildThread, WorkerJob>()
   #failed = false
   /** Jobs waiting for a free thread, in order. */
   readonly #waiting: WorkerJob[] = []
 
   constructor(options: CopyChunkBuilderOptions = {}) {
     this.#minRecords = options.minRecords ?? WORKER_MIN_RECORDS
-    this.#threadCount = Math.max(0, options.threads ?? DEFAULT_BUILD_THREADS)
-    if (this.#threadCount === 0) this.#failed = true
+    this.#ownPool = options.pool === undefined
+    this.#pool = options.pool ?? new ChunkBuildThreads({ count: options.threads, idleMs: 0 })
+    if (this.#pool.count === 0) this.#failed = true
   }
 
   /**
@@ -72,7 +71,7 @@ export class CopyChunkBuilder {
    * one built here with `inlineWhenBusy`.
    */
   parallelism(inlineWhenBusy: boolean): number {
-    return this.#failed ? 1 : 2 * this.#threadCount + (inlineWhenBusy ? 1 : 0)
+    return this.#failed ? 1 : 2 * this.#pool.count + (inlineWhenBusy ? 1 : 0)
   }
 
   /** Whether a chunk of about `records` records goes to a thread. */
@@ -80,11 +79,11 @@ export class CopyChunkBuilder {
     return !this.#failed && records >= this.#minRecords
   }
 
-  /** Starts the threads now (a sync that has many records to load starts them before it reads any). */
+  /** Takes the threads now (a sync that has many records to load takes them before it reads any). */
   start(): void {
     if (this.#threads !== undefined || this.#failed) return
-    this.#threads = []
-    for (let i = 0; i < this.#threadCount; i++) this.#threads.push(this.#spawn())
+    this.#threads = this.#pool.lease(this)
+    if (this.#threads.length === 0) this.#fail()
   }
 
   /**
@@ -94,7 +93,8 @@ export class CopyChunkBuilder {
   begin(start: CopyChunkStart, expected: number, inlineWhenBusy = false): CopyJob {
     if (!this.usesThreads(expected)) return inline(start)
     this.start()
-    // Built here when every thread has a chunk waiting already, or while no thread has started yet
+    if (this.#failed) return inline(start)
+    // Built here when every thread has a chunk waiting already, or while no thread is ready yet
     // (the first chunks: the first load starts sooner).
     if (inlineWhenBusy) {
       const threads = this.#threads!
@@ -107,46 +107,41 @@ export class CopyChunkBuilder {
     return job
   }
 
+  /** Done with the threads: those still building a chunk end, the others go back to the pool. */
   async close(): Promise<void> {
-    const threads = this.#threads ?? []
+    const threads = this.#threads
     this.#threads = undefined
     this.#fail()
-    await Promise.all(threads.map((t) => t.worker.terminate()))
+    if (threads !== undefined) await this.#pool.release([...this.#jobs.keys()])
+    this.#jobs.clear()
+    if (this.#ownPool) await this.#pool.close()
   }
 
-  #spawn(): Thread {
-    const worker = new Worker(new URL('./copy-chunk-worker.js', import.meta.url))
-    const thread: Thread = { worker, ready: false, job: undefined }
-    // Never keeps the process alive on its own.
-    worker.unref()
-    worker.on('message', (reply: Reply) => {
-      if ('ready' in reply) {
-        thread.ready = true
-        return
-      }
-      const job = thread.job
-      thread.job = undefined
-      job?.settle(reply)
-      this.#assign()
-    })
-    const gone = () => {
-      thread.job?.gone()
-      thread.job = undefined
-      this.#fail()
-    }
-    worker.on('error', gone)
-    worker.on('exit', gone)
-    return thread
+  ready(): void {
+    this.#assign()
+  }
+
+  reply(thread: BuildThread, reply: ChunkReply): void {
+    const job = this.#jobs.get(thread)
+    this.#jobs.delete(thread)
+    job?.settle(reply)
+    this.#assign()
+  }
+
+  gone(thread: BuildThread): void {
+    this.#jobs.get(thread)?.gone()
+    this.#jobs.delete(thread)
+    this.#fail()
   }
 
   /** Gives waiting jobs to free threads. */
   #assign(): void {
     for (const thread of this.#threads ?? []) {
       if (this.#waiting.length === 0) return
-      if (thread.job !== undefined) continue
+      if (!thread.ready || this.#jobs.has(thread)) continue
       const job = this.#waiting.shift()!
-      thread.job = job
-      job.run(thread.worker)
+      this.#jobs.set(thread, job)
+      job.run(thread)
     }
   }
 
@@ -169,8 +164,8 @@ function inline(start: CopyChunkStart): CopyJob {
 /** A chunk built by a thread; its messages wait until it has one. */
 class WorkerJob implements CopyJob {
   readonly inline = false
-  #worker: Worker | undefined
-  #pending: Message[] = []
+  #thread: BuildThread | undefined
+  #pending: BuildMessage[] = []
   #settled = false
   readonly #outcome: Promise<CopyChunk>
   #resolve!: (chunk: CopyChunk) => void
@@ -195,13 +190,13 @@ class WorkerJob implements CopyJob {
     return this.#outcome
   }
 
-  run(worker: Worker): void {
-    this.#worker = worker
-    for (const message of this.#pending) worker.postMessage(message)
+  run(thread: BuildThread): void {
+    this.#thread = thread
+    for (const message of this.#pending) thread.post(message)
     this.#pending = []
   }
 
-  settle(reply: Exclude<Reply, { ready: true }>): void {
+  settle(reply: ChunkReply): void {
     if (this.#settled) return
     this.#settled = true
     if ('chunk' in reply) this.#resolve(reply.chunk)
@@ -214,9 +209,9 @@ class WorkerJob implements CopyJob {
     this.#reject(new ChunkThreadGone('the thread building the chunk ended'))
   }
 
-  #send(message: Message): void {
+  #send(message: BuildMessage): void {
     if (this.#settled) return
-    if (this.#worker === undefined) this.#pending.push(message)
-    else this.#worker.postMessage(message)
+    if (this.#thread === undefined) this.#pending.push(message)
+    else this.#thread.post(message)
   }
 }

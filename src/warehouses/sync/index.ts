@@ -6,6 +6,7 @@
  *   service.start() // asks for due syncs, runs waiting ones; `store.warehouseSyncs.request(…)` asks for one now
  */
 export { WarehouseSyncService, INTERRUPTED_NOTICE, type WarehouseSyncServiceOptions } from './sync-service.ts'
+export { ChunkBuildThreads, type ChunkBuildThreadsOptions } from './build-threads.ts'
 export {
   runWarehouseSync,
   WAREHOUSE_SYNC_GROUP,

@@ -55,6 +55,7 @@ import {
   type CopyChunkStart,
   type CopySourceInput,
 } from './copy-chunk.ts'
+import type { ChunkBuildThreads } from './build-threads.ts'
 import { ChunkThreadGone, CopyChunkBuilder, type CopyJob } from './copy-chunk-builder.ts'
 import { rebasePlan, type CopySchemaPlan } from './copy-plan.ts'
 import { selectiveSyncRules, type SelectiveSyncRules } from './selective-sync.ts'
@@ -86,7 +87,12 @@ export interface SyncRunOptions {
    * text. Default `WORKER_MIN_RECORDS` (5,000); tests set 0 to use the thread for every chunk.
    */
   readonly workerMinRecords?: number
-  /** Threads that build chunks (`DEFAULT_BUILD_THREADS`; 0: only the sync's own thread). */
+  /**
+   * Threads that build chunks, kept from one sync to the next (the sync service's). Default: threads
+   * of the sync's own, `buildThreads` of them, ended with it.
+   */
+  readonly buildPool?: ChunkBuildThreads
+  /** Without `buildPool`: how many threads (`DEFAULT_BUILD_THREADS`; 0: only the sync's own thread). */
   readonly buildThreads?: number
   /** Whether the sync's own thread builds a chunk when every build thread is busy. Default true. */
   readonly buildInline?: boolean
@@ -137,6 +143,8 @@ class SyncRun {
   #head = 0
   /** The last chunk sent off to be built, settled (chunks settle in turn). */
   #settled: Promise<unknown> = Promise.resolve()
+  /** The control-plane writes sent off so far (`#later`). */
+  #written: Promise<void> = Promise.resolve()
   /** The lake's root directory, when the warehouse is a data lake (no loader then). */
   #lakeRoot: string | undefined
   #rows = 0
@@ -173,7 +181,7 @@ class SyncRun {
         if (this.#loader.loadCopyText !== undefined)
           this.#builder = new CopyChunkBuilder({
             minRecords: this.#o.workerMinRecords,
-            threads: this.#o.buildThreads,
+            ...(this.#o.buildPool ? { pool: this.#o.buildPool } : { threads: this.#o.buildThreads }),
           })
         await this.#loader.testConnection()
       }
@@ -292,21 +300,40 @@ class SyncRun {
         if (next === undefined) break
         const chunk = await next
         const waitedMs = performance.now() - waiting
+        // The chunk's bounds are recorded before anything of it loads; once its position is committed
+        // they are stale (`pendingChunk` is ignored at or before the position) and the next chunk's
+        // bounds take their place.
         await syncs.startChunk(warehouse.id, { after: chunk.after, through: chunk.through })
         await this.#loadChunk(chunk, waitedMs)
         await this.#o.afterChunkLoaded?.()
         await stream.commit(topic, WAREHOUSE_SYNC_GROUP, chunk.through)
-        await syncs.endChunk(warehouse.id)
         this.#records += chunk.records
-        for (const report of this.#reports.values()) await syncs.saveReport(report)
-        await this.#progress()
+        // Reports and progress so far are written while the next chunk loads.
+        const reports = [...this.#reports.values()].map((report) => structuredClone(report))
+        const done = { recordsDone: this.#records, rowsLoaded: this.#rows }
+        this.#later(async () => {
+          for (const report of reports) await syncs.saveReport(report)
+          await this.#progress(done)
+        })
       }
+      if (!this.#lost) await this.#later(() => syncs.endChunk(warehouse.id))
     } finally {
       // Chunks read ahead and not loaded are dropped: nothing of them was written.
       ahead.close()
       await producer
       await ahead.drain()
+      await this.#written.catch(() => {})
     }
+  }
+
+  /**
+   * Writes to the control plane that need not hold up the next load (reports, progress, the schema
+   * record), in order, after those before; the promise settles when this one is written. A failed
+   * write fails the ones after it, and the run (`#loadStaged` awaits the last one).
+   */
+  #later(write: () => Promise<void>): Promise<void> {
+    this.#written = this.#written.then(write)
+    return this.#written
   }
 
   /**
@@ -565,12 +592,13 @@ class SyncRun {
     const schemaName = sourceSchemaName(source.slug, source.id)
     const prepared_ = performance.now()
     report.notices.push(...planNotices(plan.conflicts, plan.skippedColumns, at))
-    if (plan.createTables.length > 0 || plan.addColumns.length > 0) await loader.ensureSchema(schemaName)
-    for (const { table, columns } of plan.createTables) await loader.createTable(schemaName, table, columns)
-    for (const { table, columns } of plan.addColumns) await loader.addColumns(schemaName, table, columns)
+    const evolves = plan.createTables.length > 0 || plan.addColumns.length > 0
+    if (evolves) await loader.evolveSchema(schemaName, plan)
     // The record changes with the first chunk of a run (the warehouse as found) and with new columns.
-    if (prepared.firstOfRun || plan.createTables.length > 0 || plan.addColumns.length > 0)
-      await this.#store.warehouseSchemas.record(this.#o.warehouse.id, source.id, plan.schema)
+    if (prepared.firstOfRun || evolves)
+      void this.#later(() =>
+        this.#store.warehouseSchemas.record(this.#o.warehouse.id, source.id, plan.schema),
+      )
     const loading = performance.now()
     report.preparationMs += loading - prepared_
 
@@ -642,18 +670,16 @@ class SyncRun {
   }
 
   /** Renews the lease with the counts so far; notices when the sync is no longer ours. */
-  async #progress(extra: { recordsTotal?: number } = {}): Promise<void> {
+  async #progress(
+    counts: { recordsTotal?: number; recordsDone?: number; rowsLoaded?: number } = {},
+  ): Promise<void> {
     if (this.#lost) return
     try {
       const held = await this.#store.warehouseSyncs.progress(
         this.#o.sync.id,
         this.#o.owner,
         this.#o.leaseMs,
-        {
-          ...extra,
-          recordsDone: this.#records,
-          rowsLoaded: this.#rows,
-        },
+        { recordsDone: this.#records, rowsLoaded: this.#rows, ...counts },
       )
       if (!held) {
         this.#lost = true

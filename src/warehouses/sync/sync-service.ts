@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { Store, WarehouseSyncNotice } from '../../store/index.ts'
 import { pause, runUntilStopped, type EventStream } from '../../stream/index.ts'
 import { scheduledSyncDue, syncScheduleOf } from './schedule.ts'
+import { ChunkBuildThreads } from './build-threads.ts'
 import { runWarehouseSync, WAREHOUSE_SYNC_GROUP, type SyncRunResult } from './sync-runner.ts'
 
 const CLEANUP_EVERY_MS = 10 * 60_000
@@ -50,6 +51,8 @@ export class WarehouseSyncService {
   #wake = new AbortController()
   #running: Promise<void> | undefined
   #lastCleanup = 0
+  /** The threads that build syncs' chunks, kept warm from one sync to the next. */
+  readonly #buildThreads = new ChunkBuildThreads()
 
   constructor(private readonly options: WarehouseSyncServiceOptions) {}
 
@@ -75,6 +78,7 @@ export class WarehouseSyncService {
   async stop(): Promise<void> {
     this.#abort.abort()
     await this.#running
+    await this.#buildThreads.close()
   }
 
   /** One round: end interrupted syncs, ask for due ones, run one waiting sync. False when none waited. */
@@ -102,6 +106,7 @@ export class WarehouseSyncService {
       leaseMs: this.#leaseMs,
       logger,
       signal: this.#abort.signal,
+      buildPool: this.#buildThreads,
       ...(this.options.chunkRecords !== undefined && { chunkRecords: this.options.chunkRecords }),
     })
     this.options.onSyncFinished?.(result)

@@ -14,6 +14,7 @@ import type {
   LoadResult,
   LoadRow,
   LoaderCapabilities,
+  SchemaChanges,
   UpsertResult,
   WarehouseLoader,
   WarehouseSchema,
@@ -84,27 +85,19 @@ export class DuckDBLoader implements WarehouseLoader {
     })
   }
 
-  ensureSchema(schema: string): Promise<void> {
-    return this.exclusive(async (c) => {
-      await c.run(`CREATE SCHEMA IF NOT EXISTS ${this.ident(schema, 'schema')}`)
-    })
-  }
-
-  createTable(schema: string, table: string, columns: readonly ColumnSpec[]): Promise<void> {
-    return this.exclusive(async (c) => {
-      await c.run(createTableSql(this.tableName(schema, table), this.quote(columns), DUCKDB_TYPES))
-    })
-  }
-
-  addColumns(schema: string, table: string, columns: readonly ColumnSpec[]): Promise<void> {
-    return this.exclusive(async (c) => {
-      if (columns.length === 0) return
+  async evolveSchema(schema: string, changes: SchemaChanges): Promise<void> {
+    const statements = [`CREATE SCHEMA IF NOT EXISTS ${this.ident(schema, 'schema')}`]
+    for (const { table, columns } of changes.createTables ?? [])
+      statements.push(createTableSql(this.tableName(schema, table), this.quote(columns), DUCKDB_TYPES))
+    for (const { table, columns } of changes.addColumns ?? []) {
       const target = this.tableName(schema, table)
-      const quoted = this.quote(columns)
-      await this.transaction(c, async () => {
-        for (const column of quoted) await c.run(addColumnSql(target, column, DUCKDB_TYPES))
-      })
-    })
+      for (const column of this.quote(columns)) statements.push(addColumnSql(target, column, DUCKDB_TYPES))
+    }
+    return this.exclusive((c) =>
+      this.transaction(c, async () => {
+        for (const sql of statements) await c.run(sql)
+      }),
+    )
   }
 
   load(

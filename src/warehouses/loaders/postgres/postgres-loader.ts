@@ -29,6 +29,7 @@ import type {
   LoadResult,
   LoadRow,
   LoaderCapabilities,
+  SchemaChanges,
   UpsertResult,
   WarehouseLoader,
   WarehouseSchema,
@@ -154,23 +155,17 @@ export class PostgresLoader implements WarehouseLoader {
     return tables
   }
 
-  async ensureSchema(schema: string): Promise<void> {
-    const sql = `CREATE SCHEMA IF NOT EXISTS ${this.ident(schema, 'schema')}`
+  async evolveSchema(schema: string, changes: SchemaChanges): Promise<void> {
+    const statements = [`CREATE SCHEMA IF NOT EXISTS ${this.ident(schema, 'schema')}`]
+    for (const { table, columns } of changes.createTables ?? [])
+      statements.push(createTableSql(this.tableName(schema, table), this.quote(columns), POSTGRES_TYPES))
+    for (const { table, columns } of changes.addColumns ?? []) {
+      const target = this.tableName(schema, table)
+      for (const column of this.quote(columns)) statements.push(addColumnSql(target, column, POSTGRES_TYPES))
+    }
+    // One simple query: its statements run as one transaction, in one round trip.
+    const sql = statements.join(';\n')
     await this.run((client) => client.query(sql))
-  }
-
-  async createTable(schema: string, table: string, columns: readonly ColumnSpec[]): Promise<void> {
-    const sql = createTableSql(this.tableName(schema, table), this.quote(columns), POSTGRES_TYPES)
-    await this.run((client) => client.query(sql))
-  }
-
-  async addColumns(schema: string, table: string, columns: readonly ColumnSpec[]): Promise<void> {
-    if (columns.length === 0) return
-    const target = this.tableName(schema, table)
-    const statements = this.quote(columns).map((c) => addColumnSql(target, c, POSTGRES_TYPES))
-    await this.transaction(async (client) => {
-      for (const sql of statements) await client.query(sql)
-    })
   }
 
   async load(
@@ -239,8 +234,7 @@ export class PostgresLoader implements WarehouseLoader {
     const names = this.quote(columns)
       .map((c) => c.sql)
       .join(', ')
-    return this.transaction(async (client) => {
-      await client.query(`LOCK TABLE ${target} IN SHARE ROW EXCLUSIVE MODE`)
+    return this.transaction(target, async (client) => {
       // Text never holds NUL in PostgreSQL: the COPY text left it out of the stored id as well.
       const ids = batch.ids.map((id) => (id.includes('\0') ? id.replaceAll('\0', '') : id))
       const found = await client.query<[string]>({ ...existingIdsQuery(target, ids), rowMode: 'array' })
@@ -269,10 +263,10 @@ export class PostgresLoader implements WarehouseLoader {
     const target = this.tableName(schema, table)
     const quoted = this.quote(columns)
     const names = quoted.map((c) => c.sql).join(', ')
-    return this.transaction(async (client) => {
+    return this.transaction(undefined, async (client) => {
       await client.query(createStageSql(STAGE, quoted, POSTGRES_TYPES, ' ON COMMIT DROP'))
       await copyIn(client, `COPY ${STAGE} (${names}) FROM STDIN`, data)
-      await client.query(`LOCK TABLE ${target} IN SHARE ROW EXCLUSIVE MODE`)
+      await client.query(lockSql(target))
       const updated =
         mode === 'merge'
           ? ((await client.query(updateExistingRowsSql(target, STAGE, quoted))).rowCount ?? 0)
@@ -282,10 +276,17 @@ export class PostgresLoader implements WarehouseLoader {
     })
   }
 
-  /** `work` inside BEGIN … COMMIT. On failure the connection is dropped, which rolls back whatever was done. */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * `work` inside BEGIN … COMMIT, holding `locked` (a table) in SHARE ROW EXCLUSIVE mode from the start
+   * (taken in the same round trip as BEGIN). On failure the connection is dropped, which rolls back
+   * whatever was done.
+   */
+  private transaction<T>(
+    locked: string | undefined,
+    work: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
     return this.run(async (client) => {
-      await client.query('BEGIN')
+      await client.query(locked === undefined ? 'BEGIN' : `BEGIN; ${lockSql(locked)}`)
       const result = await work(client)
       await client.query('COMMIT')
       return result
@@ -341,6 +342,9 @@ async function copyIn(
  * The ids of `ids` that `target` has. The ids go as one text, split by the server, which is cheaper on
  * both sides than an array parameter, unless an id holds the separator.
  */
+/** The table lock of a load: other loads of the table wait, readers do not. */
+const lockSql = (table: string) => `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`
+
 function existingIdsQuery(target: string, ids: readonly string[]): { text: string; values: unknown[] } {
   const where = (list: string) => `SELECT ${QUOTED_ID} FROM ${target} WHERE ${QUOTED_ID} = ANY(${list})`
   if (ids.some((id) => id.includes('\n'))) return { text: where('$1::text[]'), values: [ids] }
