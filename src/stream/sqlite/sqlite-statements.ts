@@ -16,13 +16,14 @@ export interface GroupRow {
   committed_bytes: number
 }
 
-export interface RecordRow {
-  record_offset: number
-  appended_at: number
-  end_bytes: number
-  record_key: string
-  value: string | Buffer
-}
+/** A stream record's row as `readRecords` gives it (`end_bytes`: the topic's value bytes through it). */
+export type RecordTuple = [
+  offset: number,
+  appendedAt: number,
+  endBytes: number,
+  key: string,
+  value: string | Buffer,
+]
 
 export interface QueueItemRow {
   id: number
@@ -64,10 +65,13 @@ export function prepareStatements(db: Database) {
       'record_key',
       'value',
     ]),
-    readRecords: db.prepare(
-      `SELECT record_offset, appended_at, end_bytes, record_key, value FROM stream_records
-       WHERE topic = ? AND record_offset > ? ORDER BY record_offset LIMIT ?`,
-    ) as Statement<[string, number, number], RecordRow>,
+    // Rows as arrays (`RecordTuple`): a read of many records makes no object per row.
+    readRecords: (
+      db.prepare(
+        `SELECT record_offset, appended_at, end_bytes, record_key, value FROM stream_records
+         WHERE topic = ? AND record_offset > ? ORDER BY record_offset LIMIT ?`,
+      ) as Statement<[string, number, number], unknown>
+    ).raw() as unknown as Statement<[string, number, number], RecordTuple>,
     recordEndBytes: db.prepare(
       'SELECT end_bytes FROM stream_records WHERE topic = ? AND record_offset = ?',
     ) as Statement<[string, number], { end_bytes: number }>,

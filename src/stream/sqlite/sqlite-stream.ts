@@ -274,17 +274,14 @@ export class SqliteStream implements EventStream {
   #readAfter(topic: string, after: number, limits: ReadLimits): StreamRecord[] {
     const rows = this.#sql.readRecords.all(topic, after, limits.max)
     const records: StreamRecord[] = []
-    let bytes = 0
-    for (const row of rows) {
-      bytes += valueBytes(row.value)
-      if (records.length > 0 && bytes > limits.maxBytes) break
-      records.push({
-        topic,
-        offset: row.record_offset,
-        key: row.record_key,
-        value: row.value,
-        appendedAt: row.appended_at,
-      })
+    if (rows.length === 0) return records
+    // The bytes through a row: the topic's running total at that row (`end_bytes`) less the total
+    // before the first row.
+    const [, , firstEnd, , firstValue] = rows[0]!
+    const before = firstEnd - valueBytes(firstValue)
+    for (const [offset, appendedAt, endBytes, key, value] of rows) {
+      if (records.length > 0 && endBytes - before > limits.maxBytes) break
+      records.push({ topic, offset, key, value, appendedAt })
     }
     return records
   }

@@ -118,10 +118,16 @@ const CHUNK_BYTES = 64 * 1024 * 1024
 /** A pipelined run's first chunks: `chunkRecords` / 2^3, / 2^2, / 2, at least this many. */
 const RAMP_STEPS = 3
 const RAMP_MIN_RECORDS = 1000
-/** Records built in the sync's thread between two turns of its event loop (about 10 ms). */
-const INLINE_SLICE_RECORDS = 500
-/** Records per read: a chunk's records go to its build as they are read, never all held at once. */
-const READ_BATCH_RECORDS = 2000
+/**
+ * Records built in the sync's thread between two turns of its event loop (about 2 ms): the loads of
+ * the chunk before, a round trip at a time, each wait that long at most for their turn.
+ */
+const INLINE_SLICE_RECORDS = 100
+/**
+ * Records per read (a few milliseconds of the sync's thread): a chunk's records go to its build as
+ * they are read, never all held at once.
+ */
+const READ_BATCH_RECORDS = 500
 
 /** Runs a claimed sync to its end and records its outcome. Never throws for a warehouse's failure. */
 export async function runWarehouseSync(options: SyncRunOptions): Promise<SyncRunResult> {
@@ -602,9 +608,10 @@ class SyncRun {
     const loading = performance.now()
     report.preparationMs += loading - prepared_
 
-    // Tables load side by side (each its own transaction); outcomes are applied in plan order.
+    // Tables load side by side (each its own transaction), the biggest first, so that the chunk's last
+    // loads are small ones running beside each other; outcomes are applied in plan order.
     const tables = prepared.loads!
-    const outcomes = await mapLimited(tables, TABLES_IN_PARALLEL, async (load) => {
+    const outcomes = await mapLimited(tables, TABLES_IN_PARALLEL, loadSize, async (load) => {
       try {
         return { ok: true as const, rows: await loadTable(loader, schemaName, load) }
       } catch (e) {
@@ -890,6 +897,9 @@ const counts = (sourceId: string, c: { messages: number; unreadable: number }) =
   unreadable: c.unreadable,
 })
 
+/** How much loading a table's rows of the chunk is: its COPY text's length, or its rows. */
+const loadSize = (load: TableLoad): number => ('batch' in load ? load.batch.text.length : load.rows.length)
+
 /** Loads a table's rows of the chunk: the rows inserted or updated. */
 async function loadTable(loader: WarehouseLoader, schema: string, load: TableLoad): Promise<number> {
   if ('batch' in load) {
@@ -923,17 +933,19 @@ function tableColumns(schema: Map<string, Map<string, string>>): TableColumns {
   ) as TableColumns
 }
 
-/** `work` over `items`, at most `limit` at a time; results in the items' order. */
+/** `work` over `items`, at most `limit` at a time, the largest by `size` first; results in the items' order. */
 async function mapLimited<T, R>(
   items: readonly T[],
   limit: number,
+  size: (item: T) => number,
   work: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const results = new Array<R>(items.length)
+  const order = items.map((_, i) => i).sort((a, b) => size(items[b]!) - size(items[a]!))
   let next = 0
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++
+    while (next < order.length) {
+      const i = order[next++]!
       results[i] = await work(items[i]!)
     }
   }
