@@ -1,25 +1,30 @@
 /**
  * Warehouse sync into PostgreSQL: rows per second that a real sync (`runWarehouseSync`: staging
  * topic → rows → schema evolution → dedup on id → COPY into the tables, `users` upserted through a
- * staging table; chunks read and built while the one before loads) loads, against
- * a raw `COPY … FROM STDIN` of the same rows into plain tables with the same columns, measured in the
- * same run (goal: at least 0.5 of raw COPY).
+ * staging table; chunks read and built while the one before loads) loads, against a raw
+ * `COPY … FROM STDIN` of the same rows into plain tables with the same columns, measured in the same
+ * run (goal: at least 0.5 of raw COPY).
  *
  * `--messages` Segment-like stored messages (mostly `track` of a few events with ~10 properties,
  * nested objects and an array; identify and page calls) are staged, in ingest's envelope, in a
  * warehouse's topic of the embedded SQLite stream, as the process stage stages them. A control plane
- * on SQLite holds a workspace, a source and a PostgreSQL warehouse pointing at a fresh database of
- * its own, dropped at the end; the sync is requested, claimed and run as the sync service runs it.
- * The baseline's rows come from the same staged records through the same pure functions
- * (`stagedRows`, `planSchema`, per-chunk dedup), are encoded as COPY text beforehand, and only the
- * COPY is timed; it runs before and after the sync and the ratio is against their mean.
+ * on SQLite holds a workspace, sources and a PostgreSQL warehouse pointing at a fresh database of its
+ * own, dropped at the end; each sync is requested, claimed and run as the sync service runs it. The
+ * baseline's rows come from the same staged records through the same pure functions (`stagedRows`,
+ * `planSchema`, per-chunk dedup) and are encoded as COPY text beforehand; only the COPY is timed.
  *
- * The sync measured is not the process's first: as on a running server, whose sync service keeps its
- * build threads from one sync to the next, a smaller sync of another source (`--warmup` messages, into
- * a schema of its own) runs first, with the same threads. Its figures are printed too; `--warmup 0`
- * measures a fresh process's first sync instead.
+ * `--rounds` rounds each time a raw COPY, then a sync of the same messages staged for a source of its
+ * own (a schema of its own), and rate the sync against that round's COPY, so that a drift of the
+ * machine's speed touches both sides of a ratio alike; the ratio reported is the median. Before each
+ * timed part the server is vacuumed and checkpointed, and this process's heap collected, so that no
+ * part pays for the one before.
  *
- *   npx tsx bench/warehouse.ts [--messages 100000] [--chunk 20000] [--warmup 20000]
+ * The syncs measured are not the process's first: as on a running server, whose sync service keeps
+ * its build threads from one sync to the next, a smaller sync of another source (`--warmup`
+ * messages) runs first, with the same threads. Its figures are printed too; `--warmup 0` makes the
+ * first round a fresh process's first sync.
+ *
+ *   npx tsx bench/warehouse.ts [--messages 100000] [--chunk 20000] [--rounds 3] [--warmup 20000]
  *
  * PostgreSQL: `SWITCHYARD_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/postgres (a
  * user that may create databases). `--help` lists the options.
@@ -397,6 +402,9 @@ const since = (from: number | undefined, to: number | undefined) =>
 async function quiesce(client: pg.Client): Promise<void> {
   await client.query('VACUUM ANALYZE')
   await client.query('CHECKPOINT').catch(() => {})
+  // And this process's heap without the garbage of what ran before (the baseline's preparation leaves
+  // hundreds of megabytes): with `--expose-gc`, as `npm run bench:warehouse` runs it.
+  ;(globalThis as { gc?: () => void }).gc?.()
 }
 
 // --- The sync ---------------------------------------------------------------------------------------

@@ -39,7 +39,13 @@ export {
 export { validateMessage, type ValidationResult } from './validation.ts'
 export { readBatch, readWriteKey, type BatchEnvelope, type BatchRejection } from './batch.ts'
 export { enrichMessage, CLIENT_SIDE_LIBRARIES, type EnrichmentContext } from './enrichment.ts'
-export { parseTimestamp, parseCanonical, formatTimestamp, correctedTimestamp } from './timestamps.ts'
+export {
+  parseTimestamp,
+  parseCanonical,
+  canonicalMillis,
+  formatTimestamp,
+  correctedTimestamp,
+} from './timestamps.ts'
 export { INGEST_TOPIC, INGEST_CONSUMERS, type IngestEnvelope } from './envelope.ts'
 export {
   snakecase,

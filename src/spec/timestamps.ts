@@ -75,6 +75,12 @@ const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3
  * ones (Feb 30, 24:00, minute or second 60), which the full parser refuses as well.
  */
 export function parseCanonical(value: string): Date | undefined {
+  const millis = canonicalMillis(value)
+  return millis === undefined ? undefined : new Date(millis)
+}
+
+/** `parseCanonical`'s instant in epoch milliseconds, without making a `Date`. */
+export function canonicalMillis(value: string): number | undefined {
   if (value.length !== 24) return undefined
   if (
     value.charCodeAt(4) !== DASH ||
@@ -97,8 +103,8 @@ export function parseCanonical(value: string): Date | undefined {
   if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)))
     return undefined
   if (!(hour <= 23 && minute <= 59 && second <= 59 && millis >= 0)) return undefined
-  return new Date(
-    daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis,
+  return (
+    daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis
   )
 }
 

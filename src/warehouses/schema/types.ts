@@ -3,7 +3,7 @@
  * column exists. A later value that does not fit its column gets a best-effort cast, and is left out
  * (NULL) when no cast makes sense. Loaders map these types to engine types.
  */
-import { formatTimestamp, parseCanonical, parseTimestamp } from '../../spec/index.ts'
+import { canonicalMillis, formatTimestamp, parseTimestamp } from '../../spec/index.ts'
 
 /** `integer` and `float` in Segment's documentation; named after the engine types they load into. */
 export const COLUMN_TYPES = ['timestamp', 'bigint', 'double', 'boolean', 'varchar'] as const
@@ -179,8 +179,8 @@ const YEAR_9999_END = Date.parse('9999-12-31T23:59:59.999Z')
  * ingest stores, read digit by digit by the spec's own reader (every timestamp of every row comes here).
  */
 function isCanonicalTimestamp(text: string): boolean {
-  const date = parseCanonical(text)
-  return date !== undefined && date.getTime() >= YEAR_1
+  const millis = canonicalMillis(text)
+  return millis !== undefined && millis >= YEAR_1
 }
 
 /** An ISO-8601 string as a date, for years 0001–9999 (what every warehouse's timestamp type holds). */
