@@ -3,6 +3,8 @@
  * already quoted with `quoteIdentifier`.
  */
 import type { ColumnType } from '../schema/index.ts'
+import { quoteIdentifier, type IdentifierRole } from './identifiers.ts'
+import type { ColumnSpec, SchemaChanges } from './loader.ts'
 
 /** Engine type per column type. */
 export type TypeNames = Readonly<Record<ColumnType, string>>
@@ -37,6 +39,29 @@ export function createStageSql(
 
 export function addColumnSql(table: string, column: QuotedColumn, types: TypeNames): string {
   return `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column.sql} ${types[column.type]}`
+}
+
+/**
+ * `evolveSchema`'s statements, in order: the schema, its new tables, then the columns they lack. The
+ * one function here that takes names unquoted: it quotes them (refusing names the engine would change).
+ */
+export function evolveSchemaSql(
+  schema: string,
+  changes: SchemaChanges,
+  maxIdentifierBytes: number,
+  types: TypeNames,
+): string[] {
+  const ident = (name: string, role: IdentifierRole) => quoteIdentifier(name, role, maxIdentifierBytes)
+  const quotedSchema = ident(schema, 'schema')
+  const table = (name: string) => `${quotedSchema}.${ident(name, 'table')}`
+  const quote = (columns: readonly ColumnSpec[]) =>
+    columns.map((c): QuotedColumn => ({ sql: ident(c.name, 'column'), type: c.type }))
+  const statements = [`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`]
+  for (const { table: name, columns } of changes.createTables ?? [])
+    statements.push(createTableSql(table(name), quote(columns), types))
+  for (const { table: name, columns } of changes.addColumns ?? [])
+    for (const column of quote(columns)) statements.push(addColumnSql(table(name), column, types))
+  return statements
 }
 
 /** Inserts the staged rows whose id the target lacks; the stage holds one row per id. */

@@ -20,10 +20,9 @@ import type {
   WarehouseSchema,
 } from '../loader.ts'
 import {
-  addColumnSql,
   columnTypeOf,
   createStageSql,
-  createTableSql,
+  evolveSchemaSql,
   insertNewRowsSql,
   updateExistingRowsSql,
   type QuotedColumn,
@@ -86,13 +85,7 @@ export class DuckDBLoader implements WarehouseLoader {
   }
 
   async evolveSchema(schema: string, changes: SchemaChanges): Promise<void> {
-    const statements = [`CREATE SCHEMA IF NOT EXISTS ${this.ident(schema, 'schema')}`]
-    for (const { table, columns } of changes.createTables ?? [])
-      statements.push(createTableSql(this.tableName(schema, table), this.quote(columns), DUCKDB_TYPES))
-    for (const { table, columns } of changes.addColumns ?? []) {
-      const target = this.tableName(schema, table)
-      for (const column of this.quote(columns)) statements.push(addColumnSql(target, column, DUCKDB_TYPES))
-    }
+    const statements = evolveSchemaSql(schema, changes, this.capabilities.maxIdentifierBytes, DUCKDB_TYPES)
     return this.exclusive((c) =>
       this.transaction(c, async () => {
         for (const sql of statements) await c.run(sql)

@@ -35,10 +35,9 @@ import type {
   WarehouseSchema,
 } from '../loader.ts'
 import {
-  addColumnSql,
   columnTypeOf,
   createStageSql,
-  createTableSql,
+  evolveSchemaSql,
   insertNewRowsSql,
   QUOTED_ID,
   updateExistingRowsSql,
@@ -156,13 +155,7 @@ export class PostgresLoader implements WarehouseLoader {
   }
 
   async evolveSchema(schema: string, changes: SchemaChanges): Promise<void> {
-    const statements = [`CREATE SCHEMA IF NOT EXISTS ${this.ident(schema, 'schema')}`]
-    for (const { table, columns } of changes.createTables ?? [])
-      statements.push(createTableSql(this.tableName(schema, table), this.quote(columns), POSTGRES_TYPES))
-    for (const { table, columns } of changes.addColumns ?? []) {
-      const target = this.tableName(schema, table)
-      for (const column of this.quote(columns)) statements.push(addColumnSql(target, column, POSTGRES_TYPES))
-    }
+    const statements = evolveSchemaSql(schema, changes, this.capabilities.maxIdentifierBytes, POSTGRES_TYPES)
     // One simple query: its statements run as one transaction, in one round trip.
     const sql = statements.join(';\n')
     await this.run((client) => client.query(sql))
