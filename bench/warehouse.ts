@@ -570,6 +570,7 @@ try {
     const warmupSource = await addSource(store, ids, 'warmup')
     await stage(stream, ids.topic, ids, warmupSource, WARMUP, 7)
     const warm = await sync(store, stream, dataDir, url, ids, buildPool, warmupSource)
+    await store.warehouses.disconnectSource(ids.workspaceId, ids.warehouse.id, warmupSource)
     console.log(
       `warm-up: the process's first sync, ${WARMUP.toLocaleString('en-US')} messages of another source ` +
         `into a schema of its own: ${warm.seconds.toFixed(2)} s, ${rate(warm.rows, warm.seconds)} rows/s, ` +
@@ -609,6 +610,8 @@ try {
     const sourceId = round === 1 ? firstSource : await addSource(store, ids, `web_${round}`)
     if (round > 1) await stage(stream, ids.topic, ids, sourceId, MESSAGES, 42)
     const synced = await sync(store, stream, dataDir, url, ids, buildPool, sourceId)
+    // Every round's sync reports on the same number of sources: one.
+    await store.warehouses.disconnectSource(ids.workspaceId, ids.warehouse.id, sourceId)
     const otherMs = synced.seconds * 1000 - synced.preparationMs - synced.loadingMs
     // A sync counts a user upserted again in a later chunk as a row, and its chunks (smaller at the
     // start and end of a run) are not the baseline's: it is rated by the rows both load, at most.

@@ -10,6 +10,7 @@ import {
   runWarehouseSync,
   WAREHOUSE_SYNC_GROUP,
   type SyncRunOptions,
+  type SyncRunResult,
 } from '../../src/warehouses/index.ts'
 import {
   createPostgresDatabase,
@@ -98,8 +99,11 @@ describe(
       for (const database of databases) await database.drop()
     })
 
-    /** Syncs the messages into a fresh database with `options`: every table's rows, sorted, and the report. */
-    async function syncWith(options: Partial<SyncRunOptions>) {
+    /** Runs a sync of the messages into a fresh database with `options`; `check` sees its outcome. */
+    async function runSync<T>(
+      options: Partial<SyncRunOptions>,
+      check: (result: SyncRunResult, database: TestDatabase, position: number) => Promise<T>,
+    ): Promise<T> {
       const database = await createPostgresDatabase()
       databases.push(database)
       const workspace = await store.workspaces.create({
@@ -154,8 +158,17 @@ describe(
           logger: createLogger('silent'),
           ...options,
         })
+        return await check(result, database, await stream.position(topic, WAREHOUSE_SYNC_GROUP))
+      } finally {
+        await stream.close()
+      }
+    }
+
+    /** Syncs the messages into a fresh database with `options`: every table's rows, sorted, and the report. */
+    function syncWith(options: Partial<SyncRunOptions>) {
+      return runSync(options, async (result, database, position) => {
         assert.equal(result.status, 'success', JSON.stringify(result.error ?? result.reports))
-        assert.equal(await stream.position(topic, WAREHOUSE_SYNC_GROUP), MESSAGES + 67)
+        assert.equal(position, MESSAGES + 67)
         const loader = openWarehouseLoader({ engine: 'postgres', url: database.url! })
         try {
           const schema = await loader.describe('app')
@@ -175,9 +188,7 @@ describe(
         } finally {
           await loader.close()
         }
-      } finally {
-        await stream.close()
-      }
+      })
     }
 
     let expected: Awaited<ReturnType<typeof syncWith>>
@@ -197,5 +208,37 @@ describe(
         assert.deepEqual(got.inserted, expected.inserted)
       })
     }
+
+    test('a control-plane write that fails while the next chunk loads fails the sync, no further', async () => {
+      // Reports are written behind the loads: the second report write fails while a later chunk loads.
+      let reportWrites = 0
+      const syncs = store.warehouseSyncs
+      const failing = new Proxy(store, {
+        get: (target, property) =>
+          property === 'warehouseSyncs'
+            ? new Proxy(syncs, {
+                get: (inner, name) =>
+                  name === 'saveReport'
+                    ? async (...args: Parameters<typeof syncs.saveReport>) => {
+                        if (++reportWrites === 2) throw new Error('control plane unavailable')
+                        return syncs.saveReport(...args)
+                      }
+                    : (Reflect.get(inner, name, inner) as unknown),
+              })
+            : (Reflect.get(target, property, target) as unknown),
+      })
+      const outcome = await runSync(
+        { store: failing, chunkRecords: 300 },
+        async (result, _database, position) => ({
+          result,
+          position,
+        }),
+      )
+      // What was loaded stays loaded: the sync ends partial, with the write's error.
+      assert.equal(outcome.result.status, 'partial')
+      assert.match(outcome.result.error?.message ?? '', /control plane unavailable/)
+      // The run stopped at the next chunk: the chunks after it were neither loaded nor committed.
+      assert.ok(outcome.position > 0 && outcome.position < 1500, `position ${outcome.position}`)
+    })
   },
 )

@@ -89,6 +89,8 @@ export class BuildThread {
 export interface ChunkBuildThreadsOptions {
   /** Default `DEFAULT_BUILD_THREADS`. */
   readonly count?: number
+  /** Told when the threads' script could not be made (syncs then build in their own thread). */
+  readonly onError?: (error: unknown) => void
   /** How long started threads wait for the next sync before they end. Default `DEFAULT_BUILD_IDLE_MS`. */
   readonly idleMs?: number
 }
@@ -96,6 +98,7 @@ export interface ChunkBuildThreadsOptions {
 export class ChunkBuildThreads {
   readonly count: number
   readonly #idleMs: number
+  readonly #onError: ((error: unknown) => void) | undefined
   #threads: BuildThread[] = []
   #leased = false
   #idle: NodeJS.Timeout | undefined
@@ -104,16 +107,19 @@ export class ChunkBuildThreads {
   constructor(options: ChunkBuildThreadsOptions = {}) {
     this.count = Math.max(0, options.count ?? DEFAULT_BUILD_THREADS)
     this.#idleMs = options.idleMs ?? DEFAULT_BUILD_IDLE_MS
+    this.#onError = options.onError
   }
 
-  /** The threads, started now where they are not running, for one sync that listens to them. */
+  /**
+   * The threads, started now where they are not running, for one sync that listens to them; none when
+   * the pool is closed or another sync has them (that sync's chunks are then built in its own thread).
+   */
   lease(listener: BuildThreadListener): BuildThread[] {
-    if (this.#closed) return []
-    if (this.#leased) throw new Error('the build threads are in use by another sync')
+    if (this.#closed || this.#leased) return []
     this.#leased = true
     clearTimeout(this.#idle)
     this.#threads = this.#threads.filter((t) => !t.ended)
-    while (this.#threads.length < this.count) this.#threads.push(new BuildThread(workerScript()))
+    while (this.#threads.length < this.count) this.#threads.push(new BuildThread(this.#script()))
     for (const thread of this.#threads) thread.listener = listener
     return [...this.#threads]
   }
@@ -124,14 +130,21 @@ export class ChunkBuildThreads {
    */
   async release(busy: readonly BuildThread[] = []): Promise<void> {
     if (!this.#leased) return
-    this.#leased = false
     for (const thread of this.#threads) thread.listener = undefined
     await Promise.all(busy.map((t) => t.terminate()))
     this.#threads = this.#threads.filter((t) => !t.ended)
+    this.#leased = false
     if (this.#threads.length > 0 && !this.#closed) {
       this.#idle = setTimeout(() => void this.#endAll(), this.#idleMs)
       this.#idle.unref()
     }
+  }
+
+  /** The threads' script; a failure is reported, and the next lease tries again. */
+  #script(): Promise<string> {
+    const made = workerScript()
+    made.catch((e: unknown) => this.#onError?.(e))
+    return made
   }
 
   async close(): Promise<void> {
@@ -149,9 +162,10 @@ export class ChunkBuildThreads {
 
 let script: Promise<string> | undefined
 
-/** The worker and what it imports as one CommonJS script, bundled once per process. */
+/** The worker and what it imports as one CommonJS script, bundled once per process (again after a failure). */
 function workerScript(): Promise<string> {
-  script ??= (async () => {
+  if (script !== undefined) return script
+  const made = (async () => {
     const { build } = await import('esbuild')
     const result = await build({
       entryPoints: [fileURLToPath(new URL('./copy-chunk-worker.ts', import.meta.url))],
@@ -164,5 +178,9 @@ function workerScript(): Promise<string> {
     })
     return result.outputFiles[0]!.text
   })()
-  return script
+  script = made
+  made.catch(() => {
+    if (script === made) script = undefined
+  })
+  return made
 }

@@ -306,6 +306,10 @@ class SyncRun {
         if (next === undefined) break
         const chunk = await next
         const waitedMs = performance.now() - waiting
+        // The chunk before's reports and progress, written while it loaded: a failed write ends the run
+        // here, and a lease lost meanwhile stops it before anything more is written.
+        await this.#written
+        if (this.#lost) break
         // The chunk's bounds are recorded before anything of it loads; once its position is committed
         // they are stale (`pendingChunk` is ignored at or before the position) and the next chunk's
         // bounds take their place.
@@ -317,7 +321,7 @@ class SyncRun {
         // Reports and progress so far are written while the next chunk loads.
         const reports = [...this.#reports.values()].map((report) => structuredClone(report))
         const done = { recordsDone: this.#records, rowsLoaded: this.#rows }
-        this.#later(async () => {
+        void this.#later(async () => {
           for (const report of reports) await syncs.saveReport(report)
           await this.#progress(done)
         })
@@ -335,11 +339,14 @@ class SyncRun {
   /**
    * Writes to the control plane that need not hold up the next load (reports, progress, the schema
    * record), in order, after those before; the promise settles when this one is written. A failed
-   * write fails the ones after it, and the run (`#loadStaged` awaits the last one).
+   * write fails the ones after it, and the run: the loop awaits the writes before each chunk.
    */
   #later(write: () => Promise<void>): Promise<void> {
-    this.#written = this.#written.then(write)
-    return this.#written
+    const written = this.#written.then(write)
+    // Awaited later (before the next chunk, at the end): never an unhandled rejection meanwhile.
+    written.catch(() => {})
+    this.#written = written
+    return written
   }
 
   /**

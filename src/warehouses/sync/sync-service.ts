@@ -52,9 +52,17 @@ export class WarehouseSyncService {
   #running: Promise<void> | undefined
   #lastCleanup = 0
   /** The threads that build syncs' chunks, kept warm from one sync to the next. */
-  readonly #buildThreads = new ChunkBuildThreads()
+  readonly #buildThreads: ChunkBuildThreads
 
-  constructor(private readonly options: WarehouseSyncServiceOptions) {}
+  constructor(private readonly options: WarehouseSyncServiceOptions) {
+    this.#buildThreads = new ChunkBuildThreads({
+      onError: (error) =>
+        options.logger.warn(
+          { err: error },
+          'could not start the threads that build warehouse syncs; syncs build in their own thread',
+        ),
+    })
+  }
 
   start(): void {
     this.#running ??= runUntilStopped(
