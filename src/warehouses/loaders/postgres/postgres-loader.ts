@@ -331,13 +331,13 @@ async function copyIn(
   await pipeline(Readable.from(data), client.query(copyFrom(sql)))
 }
 
+/** The table lock of a load: other loads of the table wait, readers do not. */
+const lockSql = (table: string) => `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`
+
 /**
  * The ids of `ids` that `target` has. The ids go as one text, split by the server, which is cheaper on
  * both sides than an array parameter, unless an id holds the separator.
  */
-/** The table lock of a load: other loads of the table wait, readers do not. */
-const lockSql = (table: string) => `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`
-
 function existingIdsQuery(target: string, ids: readonly string[]): { text: string; values: unknown[] } {
   const where = (list: string) => `SELECT ${QUOTED_ID} FROM ${target} WHERE ${QUOTED_ID} = ANY(${list})`
   if (ids.some((id) => id.includes('\n'))) return { text: where('$1::text[]'), values: [ids] }
