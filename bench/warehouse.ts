@@ -51,7 +51,12 @@ import {
   stagedRows,
   WAREHOUSE_SYNC_GROUP,
 } from '../src/warehouses/sync/index.ts'
-import { createPostgresDatabase, postgresUnavailable, tempDir } from '../test/support/services.ts'
+import {
+  createPostgresDatabase,
+  postgresUnavailable,
+  postgresWarehouseSettings,
+  tempDir,
+} from '../test/support/services.ts'
 
 const { values } = parseArgs({
   options: {
@@ -518,14 +523,7 @@ async function setUp(store: Store, database: URL): Promise<Ids> {
     metadataId: POSTGRES_WAREHOUSE,
     name: 'Bench',
     enabled: true,
-    settings: {
-      hostname: database.hostname,
-      port: Number(database.port || 5432),
-      database: database.pathname.slice(1),
-      username: decodeURIComponent(database.username),
-      ...(database.password && { password: decodeURIComponent(database.password) }),
-      sslMode: 'disable',
-    },
+    settings: postgresWarehouseSettings(database.toString()),
   })
   return { workspaceId: workspace.id, warehouse, topic: `warehouse-${warehouse.id}` }
 }

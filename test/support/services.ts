@@ -65,6 +65,19 @@ export async function createPostgresDatabase(): Promise<TestDatabase> {
   }
 }
 
+/** A PostgreSQL warehouse's settings (Segment's `55d3d3aea3c` catalog entry) for a database URL. */
+export function postgresWarehouseSettings(databaseUrl: string): Record<string, string | number> {
+  const url = new URL(databaseUrl)
+  return {
+    hostname: url.hostname,
+    port: Number(url.port || 5432),
+    database: url.pathname.slice(1),
+    username: decodeURIComponent(url.username),
+    ...(url.password && { password: decodeURIComponent(url.password) }),
+    sslMode: 'disable',
+  }
+}
+
 /** A fresh SQLite database in its own temporary directory, removed by `drop()`. */
 export function createSqliteDatabase(): TestDatabase & { dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-test-'))

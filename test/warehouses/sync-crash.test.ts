@@ -15,6 +15,7 @@ import {
 import {
   createPostgresDatabase,
   postgresUnavailable,
+  postgresWarehouseSettings,
   tempDir,
   type TestDatabase,
 } from '../support/services.ts'
@@ -100,19 +101,12 @@ for (const engine of engines) {
       sourceId = source.id
       if (engine.name === 'PostgreSQL') {
         pg = await createPostgresDatabase()
-        const url = new URL(pg.url!)
         const warehouse = await store.warehouses.create({
           workspaceId,
           metadataId: '55d3d3aea3c',
           name: 'PG',
           enabled: true,
-          settings: {
-            hostname: url.hostname,
-            port: url.port || '5432',
-            database: url.pathname.slice(1),
-            username: decodeURIComponent(url.username),
-            sslMode: 'disable',
-          },
+          settings: postgresWarehouseSettings(pg.url!),
         })
         warehouseId = warehouse.id
         count = counter(() => openWarehouseLoader({ engine: 'postgres', url: pg!.url! }))

@@ -15,6 +15,7 @@ import {
 import {
   createPostgresDatabase,
   postgresUnavailable,
+  postgresWarehouseSettings,
   tempDir,
   type TestDatabase,
 } from '../support/services.ts'
@@ -118,19 +119,12 @@ describe(
         metadataId: 'IqDTy1TpoU',
         settings: {},
       })
-      const url = new URL(database.url!)
       const warehouse = await store.warehouses.create({
         workspaceId: workspace.id,
         metadataId: '55d3d3aea3c',
         name: 'PG',
         enabled: true,
-        settings: {
-          hostname: url.hostname,
-          port: url.port || '5432',
-          database: url.pathname.slice(1),
-          username: decodeURIComponent(url.username),
-          sslMode: 'disable',
-        },
+        settings: postgresWarehouseSettings(database.url!),
       })
       await store.warehouses.connectSource(workspace.id, warehouse.id, source.id)
       const stream: EventStream = await openStream({ kind: 'sqlite', dataDir: join(dataDir, warehouse.id) })
