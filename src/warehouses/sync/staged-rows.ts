@@ -56,7 +56,11 @@ export function stagedRows(
 
 /** The message of a staged record (an ingest envelope), or `undefined` when it is not one. */
 export function stagedMessage(value: string | Uint8Array): StoredMessage | undefined {
-  const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8')
+  // A view of the bytes, not a copy (`Buffer.from(value)` would copy them).
+  const text =
+    typeof value === 'string'
+      ? value
+      : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
   let message: StoredMessage | undefined
   try {
     message = (JSON.parse(text) as Partial<IngestEnvelope> | null)?.message

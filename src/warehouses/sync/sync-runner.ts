@@ -421,8 +421,12 @@ class SyncRun {
         }
       }
       job ??= this.#builder.begin(start, max, this.#o.buildInline ?? true)
-      if (!job.inline) job.add({ keys, values, sources })
-      else
+      if (!job.inline) {
+        job.add({ keys, values, sources })
+        // Reads are synchronous: between two, the loads of the chunk before get their turn (without
+        // this, a chunk read ahead would hold up their replies for as long as it takes to read).
+        await new Promise((resolve) => setImmediate(resolve))
+      } else
         for (let i = 0; i < keys.length; i += INLINE_SLICE_RECORDS) {
           const end = i + INLINE_SLICE_RECORDS
           job.add({ keys: keys.slice(i, end), values: values.slice(i, end), sources: i === 0 ? sources : {} })
@@ -449,8 +453,9 @@ class SyncRun {
   /**
    * Records of the chunk after `after`: `chunkRecords`, except that a pipelined run starts with smaller
    * chunks (an eighth, a quarter, a half), so that the first load starts early instead of after a whole
-   * chunk was built, and ends with smaller ones (half of what is left, while that is less than a
-   * chunk), so that the last load, which nothing overlaps, is short.
+   * chunk was built, and ends with smaller ones (half of what is left, while that is less than two
+   * chunks; a quarter of a chunk or less at once), so that the last load, which nothing overlaps, is
+   * short.
    */
   #chunkSize(after: number): number {
     const full = this.#o.chunkRecords ?? DEFAULT_CHUNK_RECORDS
@@ -458,7 +463,8 @@ class SyncRun {
     let size = Math.ceil(full / 2 ** Math.max(0, RAMP_STEPS - this.#chunksSent))
     this.#chunksSent++
     const left = this.#head - after
-    if (left < full) size = Math.min(size, Math.ceil(left / 2))
+    // Not split further below a quarter: each chunk's loads cost milliseconds per table, however small.
+    if (left < 2 * full) size = Math.min(size, left <= full / 4 ? left : Math.ceil(left / 2))
     return Math.min(full, Math.max(RAMP_MIN_RECORDS, size))
   }
 
