@@ -2,11 +2,14 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import {
   isWarehouseError,
+  openWarehouseLoader,
   quoteIdentifier,
   type ColumnSpec,
   type CopyTextBatch,
+  type WarehouseConnection,
   type WarehouseLoader,
 } from '../../src/warehouses/loaders/index.ts'
+import { schemaKey } from '../../src/warehouses/loaders/postgres/postgres-loader.ts'
 import { postgresUnavailable } from '../support/services.ts'
 import { createPostgresWarehouse, type TestWarehouse } from './engines.ts'
 
@@ -125,6 +128,116 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
     )
     const [count] = await loader.query(`SELECT count(*) AS n FROM ${q(schema)}.${q('t')}`)
     assert.equal(count!.n, 500n)
+  })
+
+  describe('a loader remembers the ids it loads straight into a table, under a lock on the schema', () => {
+    /** What a table holds, read by another loader (reads with `loader.query` forget what it remembers). */
+    const idsIn = async (schema: string) => {
+      const reader = warehouse.open()
+      try {
+        const rows = await reader.query(`SELECT id FROM ${q(schema)}.${q('t')} ORDER BY id`)
+        return rows.map((r) => r.id)
+      } finally {
+        await reader.close()
+      }
+    }
+    const line = (id: string) => [id, null, '1', null]
+
+    test('its own rows are not read again; the rows the table had before are', async () => {
+      const schema = await freshSchema()
+      const earlier = warehouse.open()
+      await earlier.loadCopyText!(schema, 't', batch([line('p1'), line('p2')]), 'first')
+      await earlier.close()
+      const own = warehouse.open()
+      try {
+        assert.equal(
+          (await own.loadCopyText!(schema, 't', batch([line('a'), line('p1')]), 'first')).inserted,
+          1,
+        )
+        // Taken out behind its back: it goes by what it loaded, not by reading its rows again.
+        const other = warehouse.open()
+        await other.query(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
+        await other.close()
+        const next = batch([line('a'), line('b'), line('p2')])
+        assert.equal((await own.loadCopyText!(schema, 't', next, 'first')).inserted, 1)
+        assert.deepEqual(await idsIn(schema), ['b', 'p1', 'p2'])
+      } finally {
+        await own.close()
+      }
+    })
+
+    test('rows it adds another way are looked up', async () => {
+      const schema = await freshSchema()
+      const own = warehouse.open()
+      try {
+        await own.loadCopyText!(schema, 't', batch([line('a')]), 'first')
+        await own.load(schema, 't', COLUMNS, [{ id: 'b', n: 2 }])
+        assert.equal(
+          (await own.loadCopyText!(schema, 't', batch([line('b'), line('c')]), 'first')).inserted,
+          1,
+        )
+        assert.deepEqual(await idsIn(schema), ['a', 'b', 'c'])
+      } finally {
+        await own.close()
+      }
+    })
+
+    test('one loader loads a schema at a time; the next waits, up to its timeout', async () => {
+      const schema = await freshSchema()
+      const first = warehouse.open()
+      const second = openWarehouseLoader({
+        ...(warehouse.connection as WarehouseConnection & { engine: 'postgres' }),
+        schemaLockTimeoutMs: 200,
+      })
+      try {
+        await first.loadCopyText!(schema, 't', batch([line('a')]), 'first')
+        await assert.rejects(
+          second.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first'),
+          (e) => {
+            assert.ok(isWarehouseError(e))
+            assert.equal(e.kind, 'transient')
+            assert.equal(e.retryable, true)
+            assert.match(e.message, new RegExp(`loading schema "${schema}"`))
+            return true
+          },
+        )
+        await first.close()
+        // Released with its loader: the next one loads, and finds what the first loaded.
+        assert.equal(
+          (await second.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')).inserted,
+          1,
+        )
+        assert.deepEqual(await idsIn(schema), ['a', 'b'])
+      } finally {
+        await first.close()
+        await second.close()
+      }
+    })
+
+    test('a lock lost with its connection stops the loads before they write', async () => {
+      const schema = await freshSchema()
+      const own = warehouse.open()
+      try {
+        await own.loadCopyText!(schema, 't', batch([line('a')]), 'first')
+        const admin = warehouse.open()
+        const terminated = await admin.query(
+          `SELECT pg_terminate_backend(pid) AS done FROM pg_locks
+           WHERE locktype = 'advisory' AND objid = $1 AND objsubid = 2`,
+          [schemaKey(schema) >>> 0],
+        )
+        assert.deepEqual(terminated, [{ done: true }])
+        await admin.close()
+        await assert.rejects(own.loadCopyText!(schema, 't', batch([line('b')]), 'first'), (e) => {
+          assert.ok(isWarehouseError(e))
+          assert.equal(e.retryable, true)
+          assert.match(e.message, /lock on schema .* was lost/)
+          return true
+        })
+        assert.deepEqual(await idsIn(schema), ['a'])
+      } finally {
+        await own.close()
+      }
+    })
   })
 
   test('a value the column refuses loads nothing of the batch', async () => {

@@ -18,6 +18,11 @@ interface PostgresCommonConfig {
   readonly connectTimeoutMs?: number
   /** Seen in `pg_stat_activity`. Default `switchyard-warehouse`. */
   readonly applicationName?: string
+  /**
+   * How long a load waits for another loader's lock on its schema (one loader loads a schema at a time)
+   * before failing as transient. Default 60,000 ms.
+   */
+  readonly schemaLockTimeoutMs?: number
 }
 
 export interface PostgresUrlConfig extends PostgresCommonConfig {

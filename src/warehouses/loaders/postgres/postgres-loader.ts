@@ -13,6 +13,13 @@
  * events: under the same lock, the table's rows with the batch's ids are looked up, and the other lines
  * are COPYed straight into the table. Upserts of such batches go through the stage as above.
  *
+ * Looking ids up reads the table. So that a sync does not read again, chunk after chunk, the rows it has
+ * just loaded (which made a first backfill quadratic), a loader remembers the ids it loaded straight
+ * into a table, and looks up only the rows the table had before its first load there: the pages below
+ * the table's size then (a TID range scan). That holds while no one else adds rows to the table, so a
+ * loader takes a session lock on the schema (an advisory lock) before its first such load, keeps it
+ * until it closes, and checks it is still held under the table lock of every load.
+ *
  * Any failure drops the connection, which rolls the transaction back: nothing of the batch is visible.
  * The lock makes the dedup hold when several processes load the same table.
  */
@@ -21,7 +28,7 @@ import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { checkColumns, dedupeRows, ID_COLUMN, type DedupMode } from '../batch.ts'
-import { asWarehouseError, WarehouseError } from '../errors.ts'
+import { asWarehouseError, DEFAULT_HINTS, WarehouseError } from '../errors.ts'
 import { quoteIdentifier, type IdentifierRole } from '../identifiers.ts'
 import type {
   ColumnSpec,
@@ -67,6 +74,21 @@ export const POSTGRES_TYPES: TypeNames = Object.freeze({
 
 const STAGE = 'sy_stage'
 
+/** The first key of the schema locks (`pg_advisory_lock(int, int)`); the second is the schema's hash. */
+const SCHEMA_LOCK_CLASS = 0x53594e43 // "SYNC"
+/** How long a load waits for another loader's schema lock before failing (transient: retried). */
+const SCHEMA_LOCK_TIMEOUT_MS = 60_000
+/** Ids a loader remembers (all tables); past this, a table's are forgotten and its lookup reads it whole. */
+const MAX_REMEMBERED_IDS = 2_000_000
+
+/** A table this loader has loaded straight from COPY text, holding its schema's lock since. */
+interface LoadedTable {
+  /** The table's size in pages before this loader's first load: every row of others is below. */
+  readonly pagesBefore: number
+  /** The ids this loader loaded into it since, as stored. */
+  readonly ids: Set<string>
+}
+
 const INT8_OID = 20
 const TIMESTAMP_OID = 1114
 
@@ -85,6 +107,12 @@ export class PostgresLoader implements WarehouseLoader {
   readonly capabilities = POSTGRES_CAPABILITIES
   private readonly pool: pg.Pool
   private readonly location: string
+  private readonly locks: SchemaLocks
+  /** By the table's quoted name. */
+  private readonly loaded = new Map<string, LoadedTable>()
+  private rememberedIds = 0
+  /** The last load of each table straight from COPY text, by the table's quoted name. */
+  private readonly turns = new Map<string, Promise<void>>()
 
   constructor(config: PostgresWarehouseConfig) {
     this.location = postgresLocation(config)
@@ -100,17 +128,21 @@ export class PostgresLoader implements WarehouseLoader {
             // this process's own PGPASSWORD or ~/.pgpass, handing the operator's password to any host.
             password: () => config.password ?? '',
           }
-    this.pool = new pg.Pool({
+    const settings = {
       ...connection,
       ...(config.ssl === undefined ? {} : { ssl: config.ssl }),
-      max: config.poolSize ?? POSTGRES_DEFAULTS.poolSize,
       connectionTimeoutMillis: config.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
       application_name: config.applicationName ?? POSTGRES_DEFAULTS.applicationName,
       options: '-c TimeZone=UTC',
       types: TYPES,
-    })
+    }
+    this.pool = new pg.Pool({ ...settings, max: config.poolSize ?? POSTGRES_DEFAULTS.poolSize })
     // An idle connection that fails (server restart) is dropped by the pool; the next call reconnects.
     this.pool.on('error', () => {})
+    this.locks = new SchemaLocks(
+      () => new pg.Client(settings),
+      config.schemaLockTimeoutMs ?? SCHEMA_LOCK_TIMEOUT_MS,
+    )
   }
 
   async testConnection(): Promise<void> {
@@ -197,12 +229,16 @@ export class PostgresLoader implements WarehouseLoader {
     sql: string,
     params: readonly (string | number | boolean | null)[] = [],
   ): Promise<Record<string, unknown>[]> {
+    // Meant to read, but a caller may delete: the ids remembered may no longer be there.
+    this.forgetLoaded()
     return this.run(
       async (client) => (await client.query(sql, params as unknown[])).rows as Record<string, unknown>[],
     )
   }
 
   async close(): Promise<void> {
+    this.forgetLoaded()
+    await this.locks.close()
     await this.pool.end().catch(() => {})
   }
 
@@ -211,6 +247,9 @@ export class PostgresLoader implements WarehouseLoader {
    * under the table lock, the ids the table already has are looked up and their lines left out, then
    * the rest is COPYed in (one pass over the rows instead of a staging table, a second COPY and an
    * anti-join insert). Upserts, and tables whose `id` is not text, go through the staging table.
+   *
+   * Only the rows the table had before this loader's first load into it are read: the ids loaded since
+   * are remembered (see the top of this file).
    */
   async loadCopyText(
     schema: string,
@@ -227,23 +266,84 @@ export class PostgresLoader implements WarehouseLoader {
     const names = this.quote(columns)
       .map((c) => c.sql)
       .join(', ')
-    return this.transaction(target, async (client) => {
-      // Text never holds NUL in PostgreSQL: the COPY text left it out of the stored id as well.
-      const ids = batch.ids.map((id) => (id.includes('\0') ? id.replaceAll('\0', '') : id))
-      const found = await client.query<[string]>({ ...existingIdsQuery(target, ids), rowMode: 'array' })
+    const lock = await this.locks.hold(schema).catch((e: unknown) => {
+      throw this.wrap(e)
+    })
+    // Text never holds NUL in PostgreSQL: the COPY text left it out of the stored id as well.
+    const ids = batch.ids.map((id) => (id.includes('\0') ? id.replaceAll('\0', '') : id))
+    // One load of a table at a time (they would wait for each other's table lock anyway), so that each
+    // knows the ids of those before.
+    const turn = this.turns.get(target) ?? Promise.resolve()
+    const done = turn.then(() => this.loadStraight(target, names, batch, ids, lock))
+    const next = done.then(
+      () => {},
+      () => {},
+    )
+    this.turns.set(target, next)
+    void next.then(() => {
+      if (this.turns.get(target) === next) this.turns.delete(target)
+    })
+    return done
+  }
+
+  private async loadStraight(
+    target: string,
+    names: string,
+    batch: CopyTextBatch,
+    ids: readonly string[],
+    lock: SchemaLock,
+  ): Promise<UpsertResult> {
+    const { loaded, inserted } = await this.transaction(target, async (client) => {
+      const known = this.loaded.get(target)
+      const pagesBefore = known?.pagesBefore ?? (await checkSchemaLock(client, target, lock)).pages
+      if (known !== undefined) await checkSchemaLock(client, target, lock)
+      const existing = new Set<string>()
+      if (pagesBefore > 0) {
+        const found = await client.query<[string]>({
+          ...existingIdsQuery(target, ids, pagesBefore),
+          rowMode: 'array',
+        })
+        for (const [id] of found.rows) existing.add(id)
+      }
+      if (known !== undefined) for (const id of ids) if (known.ids.has(id)) existing.add(id)
       let text = batch.text
-      let inserted = batch.rows
-      if (found.rows.length > 0) {
-        const existing = new Set(found.rows.map(([id]) => id))
+      const fresh = existing.size === 0 ? ids : ids.filter((id) => !existing.has(id))
+      if (existing.size > 0) {
+        if (fresh.length === 0) return { loaded: { pagesBefore, ids: fresh }, inserted: 0 }
         const lines = (typeof text === 'string' ? text : Buffer.from(text).toString('utf8')).split('\n')
-        text = lines.filter((_, i) => i < ids.length && !existing.has(ids[i]!)).join('\n')
-        inserted = ids.filter((id) => !existing.has(id)).length
-        if (inserted === 0) return { inserted: 0, updated: 0 }
-        text += '\n'
+        text = lines.filter((_, i) => i < ids.length && !existing.has(ids[i]!)).join('\n') + '\n'
       }
       await copyIn(client, `COPY ${target} (${names}) FROM STDIN`, [text])
-      return { inserted, updated: 0 }
+      return { loaded: { pagesBefore, ids: fresh }, inserted: fresh.length }
     })
+    this.remember(target, loaded.pagesBefore, loaded.ids)
+    return { inserted, updated: 0 }
+  }
+
+  /** Notes ids loaded into `target` (committed, under the schema lock). */
+  private remember(target: string, pagesBefore: number, ids: readonly string[]): void {
+    let known = this.loaded.get(target)
+    if (known === undefined) this.loaded.set(target, (known = { pagesBefore, ids: new Set() }))
+    if (this.rememberedIds + ids.length > MAX_REMEMBERED_IDS) {
+      // Its next load measures the table again, and looks up all the rows it has then.
+      this.forgetLoaded(target)
+      return
+    }
+    for (const id of ids) known.ids.add(id)
+    this.rememberedIds += ids.length
+  }
+
+  /** Forgets what this loader loaded into `target` (every table without it). */
+  private forgetLoaded(target?: string): void {
+    if (target === undefined) {
+      this.loaded.clear()
+      this.rememberedIds = 0
+      return
+    }
+    const known = this.loaded.get(target)
+    if (known === undefined) return
+    this.rememberedIds -= known.ids.size
+    this.loaded.delete(target)
   }
 
   private async stageAndMerge(
@@ -256,6 +356,8 @@ export class PostgresLoader implements WarehouseLoader {
     const target = this.tableName(schema, table)
     const quoted = this.quote(columns)
     const names = quoted.map((c) => c.sql).join(', ')
+    // Rows added another way than `loadCopyText`'s: the table's next such load measures it again.
+    this.forgetLoaded(target)
     return this.transaction(undefined, async (client) => {
       await client.query(createStageSql(STAGE, quoted, POSTGRES_TYPES, ' ON COMMIT DROP'))
       await copyIn(client, `COPY ${STAGE} (${names}) FROM STDIN`, data)
@@ -328,18 +430,158 @@ async function copyIn(
   sql: string,
   data: Iterable<string | Uint8Array>,
 ): Promise<void> {
-  await pipeline(Readable.from(data), client.query(copyFrom(sql)))
+  await pipeline(Readable.from(copyMessages(data)), client.query(copyFrom(sql)))
+}
+
+/**
+ * The bytes of a COPY message at most (each write is one CopyData message). The server reads a message
+ * whole into memory before parsing it: a chunk's text sent as one message of several megabytes would
+ * be copied into a buffer of that size and parsed from main memory, where pieces this size stay in the
+ * CPU's cache. Messages need not end at a row's end.
+ */
+const COPY_MESSAGE_BYTES = 256 * 1024
+
+function* copyMessages(data: Iterable<string | Uint8Array>): Iterable<string | Uint8Array> {
+  for (const piece of data) {
+    if (typeof piece === 'string' || piece.length <= COPY_MESSAGE_BYTES) yield piece
+    else
+      for (let at = 0; at < piece.length; at += COPY_MESSAGE_BYTES)
+        yield piece.subarray(at, at + COPY_MESSAGE_BYTES)
+  }
 }
 
 /** The table lock of a load: other loads of the table wait, readers do not. */
 const lockSql = (table: string) => `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`
 
 /**
- * The ids of `ids` that `target` has. The ids go as one text, split by the server, which is cheaper on
- * both sides than an array parameter, unless an id holds the separator.
+ * The ids of `ids` that `target` has in its first `pages` pages. The ids go as one text, split by the
+ * server, which is cheaper on both sides than an array parameter, unless an id holds the separator.
  */
-function existingIdsQuery(target: string, ids: readonly string[]): { text: string; values: unknown[] } {
-  const where = (list: string) => `SELECT ${QUOTED_ID} FROM ${target} WHERE ${QUOTED_ID} = ANY(${list})`
+function existingIdsQuery(
+  target: string,
+  ids: readonly string[],
+  pages: number,
+): { text: string; values: unknown[] } {
+  const where = (list: string) =>
+    `SELECT ${QUOTED_ID} FROM ${target} WHERE ctid < '(${pages},0)'::tid AND ${QUOTED_ID} = ANY(${list})`
   if (ids.some((id) => id.includes('\n'))) return { text: where('$1::text[]'), values: [ids] }
   return { text: where("string_to_array($1, E'\\n')"), values: [ids.join('\n')] }
+}
+
+/** A schema lock held by a loader's lock session. */
+interface SchemaLock {
+  readonly schema: string
+  /** The lock session's backend. */
+  readonly pid: number
+  /** `pg_locks.objid` of the lock. */
+  readonly key: number
+}
+
+/**
+ * The schema locks of a loader: session-level advisory locks, on a connection of their own, taken the
+ * first time the loader loads a schema straight from COPY text and held until it closes. Another
+ * loader's first load there waits for them (up to a timeout, then fails as transient: the next sync
+ * retries); a lock session that dies releases them, which the next load notices (`checkSchemaLock`).
+ */
+class SchemaLocks {
+  #session: Promise<{ client: pg.Client; pid: number }> | undefined
+  readonly #held = new Map<string, Promise<SchemaLock>>()
+
+  constructor(
+    private readonly connect: () => pg.Client,
+    private readonly timeoutMs: number,
+  ) {}
+
+  hold(schema: string): Promise<SchemaLock> {
+    let lock = this.#held.get(schema)
+    if (lock === undefined) {
+      lock = this.#take(schema)
+      // Tried again by the next load when it failed.
+      lock.catch(() => this.#held.delete(schema))
+      this.#held.set(schema, lock)
+    }
+    return lock
+  }
+
+  async close(): Promise<void> {
+    const session = this.#session
+    this.#session = undefined
+    this.#held.clear()
+    if (session !== undefined) await session.then(({ client }) => client.end()).catch(() => {})
+  }
+
+  async #take(schema: string): Promise<SchemaLock> {
+    const { client, pid } = await this.#open()
+    const key = schemaKey(schema)
+    try {
+      await client.query(`SET lock_timeout = ${Math.max(1, Math.round(this.timeoutMs))}`)
+      await client.query('SELECT pg_advisory_lock($1, $2)', [SCHEMA_LOCK_CLASS, key])
+    } catch (e) {
+      if ((e as { code?: string }).code === '55P03')
+        throw new WarehouseError(
+          'transient',
+          `Another process is loading schema "${schema}" (its lock was not released within ${Math.round(this.timeoutMs / 1000)} s).`,
+          {
+            hint: 'Nothing to do: the next sync loads this data. If it repeats, look for another Switchyard worker syncing the same source into this warehouse.',
+            code: '55P03',
+          },
+        )
+      throw e
+    }
+    return { schema, pid, key: key >>> 0 }
+  }
+
+  #open(): Promise<{ client: pg.Client; pid: number }> {
+    if (this.#session !== undefined) return this.#session
+    const session: Promise<{ client: pg.Client; pid: number }> = (async () => {
+      const client = this.connect()
+      // A session that fails releases its locks; the loads notice (`checkSchemaLock`). Locks taken
+      // from then on go to a new session.
+      const ended = () => {
+        if (this.#session === session) this.#session = undefined
+      }
+      client.on('error', ended)
+      client.on('end', ended)
+      await client.connect()
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      return { client, pid: rows[0]!.pid }
+    })()
+    this.#session = session
+    session.catch(() => {
+      if (this.#session === session) this.#session = undefined
+    })
+    return session
+  }
+}
+
+/** The schema's lock key: a 32-bit FNV-1a hash of its name, as a signed int (`pg_locks.objid` unsigned). */
+export function schemaKey(schema: string): number {
+  let hash = 0x811c9dc5
+  for (const byte of Buffer.from(schema, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193)
+  return hash | 0
+}
+
+/**
+ * Under `target`'s table lock: fails unless this loader's lock session still holds the schema lock
+ * (else another loader may have added rows it would not look up); the table's size in pages.
+ */
+async function checkSchemaLock(
+  client: pg.PoolClient,
+  target: string,
+  lock: SchemaLock,
+): Promise<{ pages: number }> {
+  const { rows } = await client.query<{ pages: bigint; held: boolean }>(
+    `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages,
+            EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $2 AND objid = $3
+                      AND objsubid = 2 AND pid = $4 AND granted) AS held`,
+    [target, SCHEMA_LOCK_CLASS, lock.key, lock.pid],
+  )
+  const { pages, held } = rows[0]!
+  if (!held)
+    throw new WarehouseError(
+      'network',
+      `The lock on schema "${lock.schema}" was lost with its connection; nothing of this batch was loaded.`,
+      { hint: DEFAULT_HINTS.network },
+    )
+  return { pages: Number(pages) }
 }
