@@ -111,7 +111,7 @@ export class PostgresLoader implements WarehouseLoader {
   /** By the table's quoted name. */
   private readonly loaded = new Map<string, LoadedTable>()
   private rememberedIds = 0
-  /** The last load of each table straight from COPY text, by the table's quoted name. */
+  /** The last load of each table, by the table's quoted name (`inTurn`). */
   private readonly turns = new Map<string, Promise<void>>()
 
   constructor(config: PostgresWarehouseConfig) {
@@ -271,10 +271,15 @@ export class PostgresLoader implements WarehouseLoader {
     })
     // Text never holds NUL in PostgreSQL: the COPY text left it out of the stored id as well.
     const ids = batch.ids.map((id) => (id.includes('\0') ? id.replaceAll('\0', '') : id))
-    // One load of a table at a time (they would wait for each other's table lock anyway), so that each
-    // knows the ids of those before.
-    const turn = this.turns.get(target) ?? Promise.resolve()
-    const done = turn.then(() => this.loadStraight(target, names, batch, ids, lock))
+    return this.inTurn(target, () => this.loadStraight(target, names, batch, ids, lock))
+  }
+
+  /**
+   * `load` after this loader's loads of `target` before it, whichever way they go (they would wait for
+   * each other's table lock anyway), so that each knows what those before remembered or forgot.
+   */
+  private inTurn<T>(target: string, load: () => Promise<T>): Promise<T> {
+    const done = (this.turns.get(target) ?? Promise.resolve()).then(load)
     const next = done.then(
       () => {},
       () => {},
@@ -356,8 +361,20 @@ export class PostgresLoader implements WarehouseLoader {
     const target = this.tableName(schema, table)
     const quoted = this.quote(columns)
     const names = quoted.map((c) => c.sql).join(', ')
-    // Rows added another way than `loadCopyText`'s: the table's next such load measures it again.
-    this.forgetLoaded(target)
+    return this.inTurn(target, () => {
+      // Rows added another way than `loadCopyText`'s: the table's next such load measures it again.
+      this.forgetLoaded(target)
+      return this.stageAndMergeNow(target, quoted, names, data, mode)
+    })
+  }
+
+  private stageAndMergeNow(
+    target: string,
+    quoted: readonly QuotedColumn[],
+    names: string,
+    data: Iterable<string | Uint8Array>,
+    mode: DedupMode,
+  ): Promise<UpsertResult> {
     return this.transaction(undefined, async (client) => {
       await client.query(createStageSql(STAGE, quoted, POSTGRES_TYPES, ' ON COMMIT DROP'))
       await copyIn(client, `COPY ${STAGE} (${names}) FROM STDIN`, data)
