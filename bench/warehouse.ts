@@ -24,7 +24,7 @@
  * messages) runs first, with the same threads. Its figures are printed too; `--warmup 0` makes the
  * first round a fresh process's first sync.
  *
- *   npx tsx bench/warehouse.ts [--messages 100000] [--chunk 20000] [--rounds 3] [--warmup 20000]
+ *   npx tsx bench/warehouse.ts [--messages 100000] [--chunk 20000] [--rounds 5] [--warmup 20000]
  *
  * PostgreSQL: `SWITCHYARD_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/postgres (a
  * user that may create databases). `--help` lists the options.
@@ -74,7 +74,7 @@ if (values.help) {
   --warmup N    messages of another source synced first, untimed, as a running server's earlier
                 sync (default 20000; 0: time a fresh process's first sync)
   --rounds N    syncs of the messages timed, each for a source of its own; rated by the median
-                (default 3)
+                (default 5)
 
 Needs PostgreSQL at SWITCHYARD_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
 with a user that may create databases; the bench creates one of its own and drops it.`)
@@ -83,7 +83,7 @@ with a user that may create databases; the bench creates one of its own and drop
 const MESSAGES = Number(values.messages ?? 100_000)
 const CHUNK = Number(values.chunk ?? 20_000)
 const WARMUP = Number(values.warmup ?? 20_000)
-const ROUNDS = Number(values.rounds ?? 3)
+const ROUNDS = Number(values.rounds ?? 5)
 if (!Number.isSafeInteger(MESSAGES) || MESSAGES < 1) throw new Error('--messages takes a whole number ≥ 1')
 if (!Number.isSafeInteger(CHUNK) || CHUNK < 1) throw new Error('--chunk takes a whole number ≥ 1')
 if (!Number.isSafeInteger(WARMUP) || WARMUP < 0) throw new Error('--warmup takes a whole number ≥ 0')
