@@ -111,6 +111,8 @@ export class PostgresLoader implements WarehouseLoader {
   /** By the table's quoted name. */
   private readonly loaded = new Map<string, LoadedTable>()
   private rememberedIds = 0
+  /** Counts what was forgotten: a load that began before a forget does not remember (`remember`). */
+  private forgotten = 0
   /** The last load of each table, by the table's quoted name (`inTurn`). */
   private readonly turns = new Map<string, Promise<void>>()
 
@@ -140,8 +142,10 @@ export class PostgresLoader implements WarehouseLoader {
     // An idle connection that fails (server restart) is dropped by the pool; the next call reconnects.
     this.pool.on('error', () => {})
     this.locks = new SchemaLocks(
-      () => new pg.Client(settings),
+      () => new pg.Client({ ...settings, keepAlive: true }),
       config.schemaLockTimeoutMs ?? SCHEMA_LOCK_TIMEOUT_MS,
+      // The locks went with their session: the next load takes them again and measures its table again.
+      () => this.forgetLoaded(),
     )
   }
 
@@ -298,7 +302,28 @@ export class PostgresLoader implements WarehouseLoader {
     ids: readonly string[],
     lock: SchemaLock,
   ): Promise<UpsertResult> {
-    const { loaded, inserted } = await this.transaction(target, async (client) => {
+    const forgotten = this.forgotten
+    let result: { loaded: { pagesBefore: number; ids: readonly string[] }; inserted: number }
+    try {
+      result = await this.loadStraightNow(target, names, batch, ids, lock)
+    } catch (e) {
+      // A COMMIT whose outcome is unknown may have loaded the rows: measure the table again.
+      this.forgetLoaded(target)
+      throw e
+    }
+    const { loaded, inserted } = result
+    this.remember(target, loaded.pagesBefore, loaded.ids, forgotten)
+    return { inserted, updated: 0 }
+  }
+
+  private loadStraightNow(
+    target: string,
+    names: string,
+    batch: CopyTextBatch,
+    ids: readonly string[],
+    lock: SchemaLock,
+  ): Promise<{ loaded: { pagesBefore: number; ids: readonly string[] }; inserted: number }> {
+    return this.transaction(target, async (client) => {
       const known = this.loaded.get(target)
       const pagesBefore = known?.pagesBefore ?? (await checkSchemaLock(client, target, lock)).pages
       if (known !== undefined) await checkSchemaLock(client, target, lock)
@@ -316,17 +341,24 @@ export class PostgresLoader implements WarehouseLoader {
       if (existing.size > 0) {
         if (fresh.length === 0) return { loaded: { pagesBefore, ids: fresh }, inserted: 0 }
         const lines = (typeof text === 'string' ? text : Buffer.from(text).toString('utf8')).split('\n')
-        text = lines.filter((_, i) => i < ids.length && !existing.has(ids[i]!)).join('\n') + '\n'
+        // As bytes, so that it goes in messages of `COPY_MESSAGE_BYTES` like the rest.
+        text = Buffer.from(lines.filter((_, i) => i < ids.length && !existing.has(ids[i]!)).join('\n') + '\n')
       }
       await copyIn(client, `COPY ${target} (${names}) FROM STDIN`, [text])
       return { loaded: { pagesBefore, ids: fresh }, inserted: fresh.length }
     })
-    this.remember(target, loaded.pagesBefore, loaded.ids)
-    return { inserted, updated: 0 }
   }
 
-  /** Notes ids loaded into `target` (committed, under the schema lock). */
-  private remember(target: string, pagesBefore: number, ids: readonly string[]): void {
+  /**
+   * Notes ids loaded into `target` (committed, under the schema lock) by a load that began when
+   * `forgotten` was the count of forgets: after a forget meanwhile, the table is forgotten instead
+   * (its state may have been made again without the loads before).
+   */
+  private remember(target: string, pagesBefore: number, ids: readonly string[], forgotten: number): void {
+    if (forgotten !== this.forgotten) {
+      this.forgetLoaded(target)
+      return
+    }
     let known = this.loaded.get(target)
     if (known === undefined) this.loaded.set(target, (known = { pagesBefore, ids: new Set() }))
     if (this.rememberedIds + ids.length > MAX_REMEMBERED_IDS) {
@@ -340,6 +372,7 @@ export class PostgresLoader implements WarehouseLoader {
 
   /** Forgets what this loader loaded into `target` (every table without it). */
   private forgetLoaded(target?: string): void {
+    this.forgotten++
     if (target === undefined) {
       this.loaded.clear()
       this.rememberedIds = 0
@@ -501,12 +534,14 @@ interface SchemaLock {
  * retries); a lock session that dies releases them, which the next load notices (`checkSchemaLock`).
  */
 class SchemaLocks {
-  #session: Promise<{ client: pg.Client; pid: number }> | undefined
+  #session: Promise<{ client: pg.Client }> | undefined
   readonly #held = new Map<string, Promise<SchemaLock>>()
 
   constructor(
     private readonly connect: () => pg.Client,
     private readonly timeoutMs: number,
+    /** The lock session ended: every lock it held is gone. */
+    private readonly onLost: () => void,
   ) {}
 
   hold(schema: string): Promise<SchemaLock> {
@@ -528,11 +563,17 @@ class SchemaLocks {
   }
 
   async #take(schema: string): Promise<SchemaLock> {
-    const { client, pid } = await this.#open()
+    const { client } = await this.#open()
     const key = schemaKey(schema)
+    let pid: number
     try {
       await client.query(`SET lock_timeout = ${Math.max(1, Math.round(this.timeoutMs))}`)
-      await client.query('SELECT pg_advisory_lock($1, $2)', [SCHEMA_LOCK_CLASS, key])
+      // The backend that holds the lock, from the same statement.
+      const { rows } = await client.query<{ pid: number }>(
+        'SELECT pg_backend_pid() AS pid FROM pg_advisory_lock($1, $2)',
+        [SCHEMA_LOCK_CLASS, key],
+      )
+      pid = rows[0]!.pid
     } catch (e) {
       if ((e as { code?: string }).code === '55P03')
         throw new WarehouseError(
@@ -548,20 +589,22 @@ class SchemaLocks {
     return { schema, pid, key: key >>> 0 }
   }
 
-  #open(): Promise<{ client: pg.Client; pid: number }> {
+  #open(): Promise<{ client: pg.Client }> {
     if (this.#session !== undefined) return this.#session
-    const session: Promise<{ client: pg.Client; pid: number }> = (async () => {
+    const session: Promise<{ client: pg.Client }> = (async () => {
       const client = this.connect()
       // A session that fails releases its locks; the loads notice (`checkSchemaLock`). Locks taken
       // from then on go to a new session.
       const ended = () => {
-        if (this.#session === session) this.#session = undefined
+        if (this.#session !== session) return
+        this.#session = undefined
+        this.#held.clear()
+        this.onLost()
       }
       client.on('error', ended)
       client.on('end', ended)
       await client.connect()
-      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-      return { client, pid: rows[0]!.pid }
+      return { client }
     })()
     this.#session = session
     session.catch(() => {
