@@ -166,6 +166,26 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
       }
     })
 
+    test('a table rewritten meanwhile (VACUUM FULL, CLUSTER) is measured again', async () => {
+      const schema = await freshSchema()
+      const own = warehouse.open()
+      try {
+        await own.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')
+        const other = warehouse.open()
+        await other.query(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
+        await other.query(`VACUUM FULL ${q(schema)}.${q('t')}`)
+        await other.close()
+        // Its memory of the table is dropped with the old file: the table is looked up whole.
+        assert.equal(
+          (await own.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')).inserted,
+          1,
+        )
+        assert.deepEqual(await idsIn(schema), ['a', 'b'])
+      } finally {
+        await own.close()
+      }
+    })
+
     test('rows it adds another way are looked up', async () => {
       const schema = await freshSchema()
       const own = warehouse.open()

@@ -81,10 +81,15 @@ const SCHEMA_LOCK_TIMEOUT_MS = 60_000
 /** Ids a loader remembers (all tables); past this, a table's are forgotten and its lookup reads it whole. */
 const MAX_REMEMBERED_IDS = 2_000_000
 
+/** A table as measured under its lock at a loader's first load into it. */
+type Measured = Pick<LoadedTable, 'pagesBefore' | 'filenode'>
+
 /** A table this loader has loaded straight from COPY text, holding its schema's lock since. */
 interface LoadedTable {
   /** The table's size in pages before this loader's first load: every row of others is below. */
   readonly pagesBefore: number
+  /** The table's file then: a rewrite (`VACUUM FULL`, `CLUSTER`, pg_repack) moves rows anywhere. */
+  readonly filenode: number
   /** The ids this loader loaded into it since, as stored. */
   readonly ids: Set<string>
 }
@@ -303,7 +308,7 @@ export class PostgresLoader implements WarehouseLoader {
     lock: SchemaLock,
   ): Promise<UpsertResult> {
     const forgotten = this.forgotten
-    let result: { loaded: { pagesBefore: number; ids: readonly string[] }; inserted: number }
+    let result: { loaded: Measured & { ids: readonly string[] }; inserted: number }
     try {
       result = await this.loadStraightNow(target, names, batch, ids, lock)
     } catch (e) {
@@ -312,7 +317,7 @@ export class PostgresLoader implements WarehouseLoader {
       throw e
     }
     const { loaded, inserted } = result
-    this.remember(target, loaded.pagesBefore, loaded.ids, forgotten)
+    this.remember(target, loaded, loaded.ids, forgotten)
     return { inserted, updated: 0 }
   }
 
@@ -322,11 +327,17 @@ export class PostgresLoader implements WarehouseLoader {
     batch: CopyTextBatch,
     ids: readonly string[],
     lock: SchemaLock,
-  ): Promise<{ loaded: { pagesBefore: number; ids: readonly string[] }; inserted: number }> {
+  ): Promise<{ loaded: Measured & { ids: readonly string[] }; inserted: number }> {
     return this.transaction(target, async (client) => {
-      const known = this.loaded.get(target)
-      const pagesBefore = known?.pagesBefore ?? (await checkSchemaLock(client, target, lock)).pages
-      if (known !== undefined) await checkSchemaLock(client, target, lock)
+      const now = await checkSchemaLock(client, target, lock)
+      let known = this.loaded.get(target)
+      if (known !== undefined && known.filenode !== now.filenode) {
+        // Rewritten since it was measured: measured again now (and again at the next load).
+        this.forgetLoaded(target)
+        known = undefined
+      }
+      const measured: Measured = known ?? { pagesBefore: now.pages, filenode: now.filenode }
+      const { pagesBefore } = measured
       const existing = new Set<string>()
       if (pagesBefore > 0) {
         const found = await client.query<[string]>({
@@ -339,13 +350,13 @@ export class PostgresLoader implements WarehouseLoader {
       let text = batch.text
       const fresh = existing.size === 0 ? ids : ids.filter((id) => !existing.has(id))
       if (existing.size > 0) {
-        if (fresh.length === 0) return { loaded: { pagesBefore, ids: fresh }, inserted: 0 }
+        if (fresh.length === 0) return { loaded: { ...measured, ids: fresh }, inserted: 0 }
         const lines = (typeof text === 'string' ? text : Buffer.from(text).toString('utf8')).split('\n')
         // As bytes, so that it goes in messages of `COPY_MESSAGE_BYTES` like the rest.
         text = Buffer.from(lines.filter((_, i) => i < ids.length && !existing.has(ids[i]!)).join('\n') + '\n')
       }
       await copyIn(client, `COPY ${target} (${names}) FROM STDIN`, [text])
-      return { loaded: { pagesBefore, ids: fresh }, inserted: fresh.length }
+      return { loaded: { ...measured, ids: fresh }, inserted: fresh.length }
     })
   }
 
@@ -354,13 +365,17 @@ export class PostgresLoader implements WarehouseLoader {
    * `forgotten` was the count of forgets: after a forget meanwhile, the table is forgotten instead
    * (its state may have been made again without the loads before).
    */
-  private remember(target: string, pagesBefore: number, ids: readonly string[], forgotten: number): void {
+  private remember(target: string, measured: Measured, ids: readonly string[], forgotten: number): void {
     if (forgotten !== this.forgotten) {
       this.forgetLoaded(target)
       return
     }
     let known = this.loaded.get(target)
-    if (known === undefined) this.loaded.set(target, (known = { pagesBefore, ids: new Set() }))
+    if (known === undefined)
+      this.loaded.set(
+        target,
+        (known = { pagesBefore: measured.pagesBefore, filenode: measured.filenode, ids: new Set() }),
+      )
     if (this.rememberedIds + ids.length > MAX_REMEMBERED_IDS) {
       // Its next load measures the table again, and looks up all the rows it has then.
       this.forgetLoaded(target)
@@ -623,25 +638,27 @@ export function schemaKey(schema: string): number {
 
 /**
  * Under `target`'s table lock: fails unless this loader's lock session still holds the schema lock
- * (else another loader may have added rows it would not look up); the table's size in pages.
+ * (else another loader may have added rows it would not look up); the table's size in pages and its
+ * file.
  */
 async function checkSchemaLock(
   client: pg.PoolClient,
   target: string,
   lock: SchemaLock,
-): Promise<{ pages: number }> {
-  const { rows } = await client.query<{ pages: bigint; held: boolean }>(
+): Promise<{ pages: number; filenode: number }> {
+  const { rows } = await client.query<{ pages: bigint; filenode: number; held: boolean }>(
     `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages,
+            pg_relation_filenode($1::regclass) AS filenode,
             EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $2 AND objid = $3
                       AND objsubid = 2 AND pid = $4 AND granted) AS held`,
     [target, SCHEMA_LOCK_CLASS, lock.key, lock.pid],
   )
-  const { pages, held } = rows[0]!
+  const { pages, filenode, held } = rows[0]!
   if (!held)
     throw new WarehouseError(
       'network',
       `The lock on schema "${lock.schema}" was lost with its connection; nothing of this batch was loaded.`,
       { hint: DEFAULT_HINTS.network },
     )
-  return { pages: Number(pages) }
+  return { pages: Number(pages), filenode: Number(filenode) }
 }
