@@ -131,16 +131,18 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
   })
 
   describe('a loader remembers the ids it loads straight into a table, under a lock on the schema', () => {
-    /** What a table holds, read by another loader (reads with `loader.query` forget what it remembers). */
-    const idsIn = async (schema: string) => {
-      const reader = warehouse.open()
+    /** `sql` run by another loader, on a connection of its own (`query` makes a loader forget). */
+    const aside = async (sql: string, params: (string | number)[] = []) => {
+      const other = warehouse.open()
       try {
-        const rows = await reader.query(`SELECT id FROM ${q(schema)}.${q('t')} ORDER BY id`)
-        return rows.map((r) => r.id)
+        return await other.query(sql, params)
       } finally {
-        await reader.close()
+        await other.close()
       }
     }
+    /** What a table holds. */
+    const idsIn = async (schema: string) =>
+      (await aside(`SELECT id FROM ${q(schema)}.${q('t')} ORDER BY id`)).map((r) => r.id)
     const line = (id: string) => [id, null, '1', null]
 
     test('its own rows are not read again; the rows the table had before are', async () => {
@@ -155,9 +157,7 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
           1,
         )
         // Taken out behind its back: it goes by what it loaded, not by reading its rows again.
-        const other = warehouse.open()
-        await other.query(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
-        await other.close()
+        await aside(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
         const next = batch([line('a'), line('b'), line('p2')])
         assert.equal((await own.loadCopyText!(schema, 't', next, 'first')).inserted, 1)
         assert.deepEqual(await idsIn(schema), ['b', 'p1', 'p2'])
@@ -171,10 +171,8 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
       const own = warehouse.open()
       try {
         await own.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')
-        const other = warehouse.open()
-        await other.query(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
-        await other.query(`VACUUM FULL ${q(schema)}.${q('t')}`)
-        await other.close()
+        await aside(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
+        await aside(`VACUUM FULL ${q(schema)}.${q('t')}`)
         // Its memory of the table is dropped with the old file: the table is looked up whole.
         assert.equal(
           (await own.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')).inserted,
@@ -237,28 +235,20 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
     test('a lock lost with its connection: no load writes without it, the next takes it again', async () => {
       const schema = await freshSchema()
       const key = schemaKey(schema) >>> 0
-      const holders = async () => {
-        const admin = warehouse.open()
-        try {
-          return await admin.query(
-            `SELECT pid FROM pg_locks
-             WHERE locktype = 'advisory' AND classid = 1398361667 AND objid = $1 AND objsubid = 2 AND granted`,
-            [key],
-          )
-        } finally {
-          await admin.close()
-        }
-      }
+      const holders = () =>
+        aside(
+          `SELECT pid FROM pg_locks
+           WHERE locktype = 'advisory' AND classid = 1398361667 AND objid = $1 AND objsubid = 2 AND granted`,
+          [key],
+        )
       const own = warehouse.open()
       try {
         await own.loadCopyText!(schema, 't', batch([line('a')]), 'first')
         const [first] = await holders()
-        const admin = warehouse.open()
         // Waits for the backend to end (up to 5 s), so that its locks are gone.
-        const terminated = await admin.query('SELECT pg_terminate_backend($1, 5000) AS done', [
+        const terminated = await aside('SELECT pg_terminate_backend($1, 5000) AS done', [
           first!.pid as number,
         ])
-        await admin.close()
         assert.deepEqual(terminated, [{ done: true }])
         // A load that runs before the loader hears of it is refused by the check under the table lock;
         // once it has, the lock is taken again on a new session and the table measured again.

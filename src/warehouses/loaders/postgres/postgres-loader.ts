@@ -317,7 +317,7 @@ export class PostgresLoader implements WarehouseLoader {
       throw e
     }
     const { loaded, inserted } = result
-    this.remember(target, loaded, loaded.ids, forgotten)
+    this.remember(target, loaded, forgotten)
     return { inserted, updated: 0 }
   }
 
@@ -365,22 +365,18 @@ export class PostgresLoader implements WarehouseLoader {
    * `forgotten` was the count of forgets: after a forget meanwhile, the table is forgotten instead
    * (its state may have been made again without the loads before).
    */
-  private remember(target: string, measured: Measured, ids: readonly string[], forgotten: number): void {
-    if (forgotten !== this.forgotten) {
+  private remember(
+    target: string,
+    { pagesBefore, filenode, ids }: Measured & { ids: readonly string[] },
+    forgotten: number,
+  ): void {
+    // Past the bound, its next load measures the table again and looks up all the rows it has then.
+    if (forgotten !== this.forgotten || this.rememberedIds + ids.length > MAX_REMEMBERED_IDS) {
       this.forgetLoaded(target)
       return
     }
     let known = this.loaded.get(target)
-    if (known === undefined)
-      this.loaded.set(
-        target,
-        (known = { pagesBefore: measured.pagesBefore, filenode: measured.filenode, ids: new Set() }),
-      )
-    if (this.rememberedIds + ids.length > MAX_REMEMBERED_IDS) {
-      // Its next load measures the table again, and looks up all the rows it has then.
-      this.forgetLoaded(target)
-      return
-    }
+    if (known === undefined) this.loaded.set(target, (known = { pagesBefore, filenode, ids: new Set() }))
     for (const id of ids) known.ids.add(id)
     this.rememberedIds += ids.length
   }
@@ -582,7 +578,6 @@ class SchemaLocks {
     const key = schemaKey(schema)
     let pid: number
     try {
-      await client.query(`SET lock_timeout = ${Math.max(1, Math.round(this.timeoutMs))}`)
       // The backend that holds the lock, from the same statement.
       const { rows } = await client.query<{ pid: number }>(
         'SELECT pg_backend_pid() AS pid FROM pg_advisory_lock($1, $2)',
@@ -619,6 +614,8 @@ class SchemaLocks {
       client.on('error', ended)
       client.on('end', ended)
       await client.connect()
+      // How long `pg_advisory_lock` waits for another loader's lock.
+      await client.query(`SET lock_timeout = ${Math.max(1, Math.round(this.timeoutMs))}`)
       return { client }
     })()
     this.#session = session
