@@ -3,7 +3,9 @@
  * topic → rows → schema evolution → dedup on id → COPY into the tables, `users` upserted through a
  * staging table; chunks read and built while the one before loads) loads, against a raw
  * `COPY … FROM STDIN` of the same rows into plain tables with the same columns, measured in the same
- * run (goal: at least 0.5 of raw COPY).
+ * run (goal: at least 0.5 of raw COPY). The raw COPY is in the text format, `COPY`'s default; the sync
+ * sends its rows in the binary format, which the server parses less, so each round also times a raw
+ * binary COPY of the same rows and prints the sync's ratio against that too.
  *
  * `--messages` Segment-like stored messages (mostly `track` of a few events with ~10 properties,
  * nested objects and an array; identify and page calls) are staged, in ingest's envelope, in a
@@ -43,6 +45,11 @@ import { openStream, type EventStream, type StreamRecord } from '../src/stream/i
 import { quoteIdentifier, type ColumnSpec, type LoadRow } from '../src/warehouses/loaders/index.ts'
 import { dedupeRows } from '../src/warehouses/loaders/batch.ts'
 import { copyTextChunks } from '../src/warehouses/loaders/postgres/postgres-copy.ts'
+import {
+  COPY_BINARY_HEADER,
+  COPY_BINARY_TRAILER,
+  copyBinaryChunks,
+} from '../src/warehouses/loaders/postgres/postgres-copy-binary.ts'
 import { POSTGRES_TYPES } from '../src/warehouses/loaders/postgres/postgres-loader.ts'
 import { planSchema, UPSERT_TABLES, type TableColumns } from '../src/warehouses/schema/index.ts'
 import {
@@ -322,11 +329,14 @@ interface EncodedTable {
   readonly table: string
   readonly columns: readonly ColumnSpec[]
   readonly rows: number
+  /** COPY text. */
   readonly text: readonly Buffer[]
+  /** The same rows in COPY's binary format, header and trailer included. */
+  readonly binary: readonly Uint8Array[]
 }
 
 /**
- * COPY text per table, made before the timed part. Only the text is kept (outside the JS heap), so
+ * COPY data per table, made before the timed part. Only the bytes are kept (outside the JS heap), so
  * the sync does not run with the baseline's rows on its heap.
  */
 function encode(tables: readonly BaselineTable[]): EncodedTable[] {
@@ -335,14 +345,19 @@ function encode(tables: readonly BaselineTable[]): EncodedTable[] {
     columns,
     rows: rows.length,
     text: [...copyTextChunks(table, columns, rows)].map((chunk) => Buffer.from(chunk)),
+    binary: [COPY_BINARY_HEADER, ...copyBinaryChunks(table, columns, rows), COPY_BINARY_TRAILER],
   }))
 }
 
-/** Creates plain tables in `schema` and COPYs the encoded rows into them: how long the COPYs took. */
+/**
+ * Creates plain tables in `schema` and COPYs the encoded rows into them, as text or in the binary
+ * format: how long the COPYs took.
+ */
 async function rawCopy(
   url: string,
   schema: string,
   encoded: readonly EncodedTable[],
+  format: 'text' | 'binary',
 ): Promise<{ seconds: number; serverCpuSeconds: number | undefined }> {
   const client = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' })
   await client.connect()
@@ -355,10 +370,13 @@ async function rawCopy(
     await quiesce(client)
     const serverCpu = postgresCpuSeconds()
     const started = performance.now()
-    for (const { table, columns, text } of encoded) {
+    for (const { table, columns, text, binary } of encoded) {
       const names = columns.map((c) => ident(c.name)).join(', ')
-      const copy = client.query(copyFrom(`COPY ${ident(schema)}.${ident(table)} (${names}) FROM STDIN`))
-      await pipeline(Readable.from(text), copy)
+      const options = format === 'binary' ? ' (FORMAT binary)' : ''
+      const copy = client.query(
+        copyFrom(`COPY ${ident(schema)}.${ident(table)} (${names}) FROM STDIN${options}`),
+      )
+      await pipeline(Readable.from(format === 'binary' ? binary : text), copy)
     }
     const seconds = (performance.now() - started) / 1000
     return { seconds, serverCpuSeconds: since(serverCpu, postgresCpuSeconds()) }
@@ -603,8 +621,12 @@ try {
   // schema of its own), each rated against its own round's raw COPY: a drift of the machine's speed
   // over the run touches both sides of a ratio alike.
   const ratios: number[] = []
+  const binaryRatios: number[] = []
   for (let round = 1; round <= ROUNDS; round++) {
-    const { seconds: raw, serverCpuSeconds: rawServerCpu } = await rawCopy(url, `raw_copy_${round}`, encoded)
+    const text = await rawCopy(url, `raw_copy_${round}`, encoded, 'text')
+    const { seconds: raw, serverCpuSeconds: rawServerCpu } = text
+    // For comparison: the sync sends its rows in the binary format, which the server parses less.
+    const binary = await rawCopy(url, `raw_binary_copy_${round}`, encoded, 'binary')
     const sourceId = round === 1 ? firstSource : await addSource(store, ids, `web_${round}`)
     if (round > 1) await stage(stream, ids.topic, ids, sourceId, MESSAGES, 42)
     const synced = await sync(store, stream, dataDir, url, ids, buildPool, sourceId)
@@ -613,11 +635,20 @@ try {
     const otherMs = synced.seconds * 1000 - synced.preparationMs - synced.loadingMs
     // A sync counts a user upserted again in a later chunk as a row, and its chunks (smaller at the
     // start and end of a run) are not the baseline's: it is rated by the rows both load, at most.
-    const ratio = Math.min(synced.rows, baselineRowCount) / synced.seconds / (baselineRowCount / raw)
+    const loaded = Math.min(synced.rows, baselineRowCount) / synced.seconds
+    const ratio = loaded / (baselineRowCount / raw)
+    const binaryRatio = loaded / (baselineRowCount / binary.seconds)
     ratios.push(ratio)
-    console.log(`  round ${round}: ${ratio.toFixed(2)}×`)
+    binaryRatios.push(binaryRatio)
+    console.log(
+      `  round ${round}: ${ratio.toFixed(2)}× (against a binary raw COPY: ${binaryRatio.toFixed(2)}×)`,
+    )
     console.log(
       `    raw COPY: ${raw.toFixed(2)} s, ${rate(baselineRowCount, raw)} rows/s${serverCpu(rawServerCpu)}`,
+    )
+    console.log(
+      `    raw COPY (binary): ${binary.seconds.toFixed(2)} s, ${rate(baselineRowCount, binary.seconds)} rows/s` +
+        serverCpu(binary.serverCpuSeconds),
     )
     console.log(
       `    sync:     ${synced.seconds.toFixed(2)} s, ${rate(synced.rows, synced.seconds)} rows/s, ` +
@@ -631,10 +662,11 @@ try {
         `stream reads (overlapped) ${(synced.readMs / 1000).toFixed(2)} s`,
     )
   }
-  const median = [...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)]!
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!
   console.log(
     `  ratio (sync rows/s ÷ raw COPY rows/s, the median of ${ROUNDS} rounds; ${availableParallelism()} cores): ` +
-      `${median.toFixed(2)}× (goal ≥ 0.5×; load average ${loadavg()[0]!.toFixed(1)})`,
+      `${median(ratios).toFixed(2)}× (goal ≥ 0.5×; against a binary raw COPY ${median(binaryRatios).toFixed(2)}×; ` +
+      `load average ${loadavg()[0]!.toFixed(1)})`,
   )
 } finally {
   await buildPool.close()

@@ -13,7 +13,7 @@
  */
 export type {
   ColumnSpec,
-  CopyTextBatch,
+  CopyRowsBatch,
   LoadResult,
   LoadRow,
   LoaderCapabilities,

@@ -60,17 +60,18 @@ export interface UpsertResult extends LoadResult {
 }
 
 /**
- * A table's rows already planned, deduplicated on `id` (one line per id) and written as PostgreSQL COPY
- * text (`planCopyBatches` in `../sync`), for loaders that take it (`loadCopyText`).
+ * A table's rows already planned, deduplicated on `id` (one row per id) and written as PostgreSQL COPY
+ * rows in the binary format (`planCopyBatches` in `../sync`), for loaders that take them
+ * (`loadCopyRows`).
  */
-export interface CopyTextBatch {
-  /** The columns of the text, `id` first. */
+export interface CopyRowsBatch {
+  /** The columns of the rows, `id` first. */
   readonly columns: readonly ColumnSpec[]
-  /** Lines of `text`. */
+  /** Rows of `data`. */
   readonly rows: number
-  /** One `\n`-terminated line per row, in COPY's text format (UTF-8 bytes or a string). */
-  readonly text: Uint8Array | string
-  /** The id of each line, in line order. */
+  /** The rows in COPY's binary format, without its header and trailer (`postgres-copy-binary.ts`). */
+  readonly data: Uint8Array
+  /** The id of each row, in order. */
   readonly ids: readonly string[]
 }
 
@@ -131,13 +132,13 @@ export interface WarehouseLoader {
     rows: readonly LoadRow[],
   ): Promise<UpsertResult>
   /**
-   * `load` (`first`) or `upsert` (`merge`) of a batch already in COPY text, one line per id: the same
-   * outcome, without building rows or text again. Only loaders whose `bulkLoad` is `copy` have it.
+   * `load` (`first`) or `upsert` (`merge`) of a batch already in COPY rows, one row per id: the same
+   * outcome, without building the rows again. Only loaders whose `bulkLoad` is `copy` have it.
    */
-  loadCopyText?(
+  loadCopyRows?(
     schema: string,
     table: string,
-    batch: CopyTextBatch,
+    batch: CopyRowsBatch,
     mode: 'first' | 'merge',
   ): Promise<UpsertResult>
   /**

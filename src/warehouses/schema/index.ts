@@ -8,6 +8,7 @@ export {
   MAX_VARCHAR_LENGTH,
   inferType,
   coerce,
+  canonicalTimestampMillis,
   fitsAsIs,
   type ColumnType,
   type WarehouseValue,

@@ -179,8 +179,14 @@ const YEAR_9999_END = Date.parse('9999-12-31T23:59:59.999Z')
  * ingest stores, read digit by digit by the spec's own reader (every timestamp of every row comes here).
  */
 function isCanonicalTimestamp(text: string): boolean {
-  const millis = canonicalMillis(text)
-  return millis !== undefined && millis >= YEAR_1
+  return canonicalTimestampMillis(text) !== undefined
+}
+
+/** The instant of a timestamp `fitsAsIs` keeps as it is, in epoch milliseconds; else `undefined`. */
+export function canonicalTimestampMillis(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined
+  const millis = canonicalMillis(value)
+  return millis !== undefined && millis >= YEAR_1 ? millis : undefined
 }
 
 /** An ISO-8601 string as a date, for years 0001–9999 (what every warehouse's timestamp type holds). */

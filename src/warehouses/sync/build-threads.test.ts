@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, test } from 'node:test'
+import { copyRowsAsText } from '../loaders/postgres/postgres-copy-binary.ts'
 import {
   ChunkBuildThreads,
   type BuildThread,
@@ -24,7 +25,7 @@ function records(count: number): CopyRecords {
 }
 
 const text = (chunk: CopyChunk) =>
-  chunk.sources.flatMap((s) => s.batches ?? []).map((b) => [b.table, Buffer.from(b.text).toString('utf8')])
+  chunk.sources.flatMap((s) => s.batches ?? []).map((b) => [b.table, copyRowsAsText(b.data, b.columns)])
 
 /** Records what the threads tell; `ready()` settles once every thread is ready. */
 class Listener implements BuildThreadListener {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { copyRowsAsText } from '../loaders/postgres/postgres-copy-binary.ts'
 import { ChunkThreadGone, CopyChunkBuilder } from './copy-chunk-builder.ts'
 import type { CopyChunk, CopyRecords } from './copy-chunk.ts'
 
@@ -31,7 +32,7 @@ function records(from: number, to: number, first: boolean): CopyRecords {
 const comparable = (chunk: CopyChunk) =>
   chunk.sources.map((s) => ({
     ...s,
-    batches: s.batches?.map((b) => ({ ...b, text: Buffer.from(b.text).toString('utf8') })),
+    batches: s.batches?.map((b) => ({ ...b, data: copyRowsAsText(b.data, b.columns) })),
   }))
 
 async function build(builder: CopyChunkBuilder, expected: number): Promise<CopyChunk> {

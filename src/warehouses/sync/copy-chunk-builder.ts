@@ -1,6 +1,6 @@
 /**
  * Builds a sync's COPY chunks (`CopyChunkBuild`) in build threads (`build-threads.ts`), so that the
- * JavaScript work of a chunk (reading each message, its rows, the plan, the COPY text) runs on another
+ * JavaScript work of a chunk (reading each message, its rows, the plan, the COPY rows) runs on another
  * core while the sync's thread reads the stream and loads the chunk before. A chunk's records go to its
  * thread batch by batch as they are read, so no thread holds a whole chunk of messages. Several chunks
  * are built at once: one per thread, one waiting per thread, and (`inlineWhenBusy`) one in the sync's
@@ -94,17 +94,22 @@ export class CopyChunkBuilder implements BuildThreadListener {
     if (!this.usesThreads(expected)) return inline(start)
     this.start()
     if (this.#failed) return inline(start)
-    // Built here when every thread has a chunk waiting already, or while no thread is ready yet
-    // (the first chunks: the first load starts sooner).
-    if (inlineWhenBusy) {
-      const threads = this.#threads!
-      const starting = threads.every((t) => !t.ready)
-      if (starting || this.#waiting.length >= threads.length) return inline(start)
-    }
+    if (inlineWhenBusy && this.busy()) return inline(start)
     const job = new WorkerJob(start)
     this.#waiting.push(job)
     this.#assign()
     return job
+  }
+
+  /**
+   * Whether a chunk begun now with `inlineWhenBusy` would be built in the sync's thread because the
+   * threads are busy: every thread has a chunk waiting already, or no thread is ready yet (the first
+   * chunks: the first load starts sooner).
+   */
+  busy(): boolean {
+    const threads = this.#threads
+    if (threads === undefined || this.#failed) return false
+    return threads.every((t) => !t.ready) || this.#waiting.length >= threads.length
   }
 
   /** Done with the threads: those still building a chunk end, the others go back to the pool. */

@@ -1,6 +1,6 @@
 /**
  * A thread that builds a sync's COPY chunks (see `build-threads.ts`): a `CopyChunkBuild` per chunk,
- * fed the chunk's records as the sync reads them, so that reading messages and writing COPY text use a
+ * fed the chunk's records as the sync reads them, so that reading messages and writing COPY rows use a
  * core of their own. The thread runs this file bundled with what it imports into one script
  * (`build-threads.ts`), so it starts without a module loader and compiles in milliseconds.
  *

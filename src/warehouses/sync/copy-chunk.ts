@@ -1,9 +1,9 @@
 /**
- * A chunk of staged records made ready for a loader that takes COPY text (pure, and safe to run in a
- * worker thread: input and output are plain data, the text goes back as transferable bytes). Records
+ * A chunk of staged records made ready for a loader that takes COPY rows (pure, and safe to run in a
+ * worker thread: input and output are plain data, the rows go back as transferable bytes). Records
  * come in batches, as the sync reads them, and are used up at once, so a chunk's messages are never all
  * in memory. Per source, message by message: the envelope read (`stagedMessage`), and its rows
- * (`writeRows`) planned value by value against the source's schema so far and written as COPY text
+ * (`writeRows`) planned value by value against the source's schema so far and written as binary COPY rows
  * (`CopyPlanner`, which also applies Selective Sync and merges `users` and `accounts` rows per id).
  */
 import { formatTimestamp } from '../../spec/index.ts'
@@ -52,11 +52,9 @@ export interface CopyChunkSource {
 export interface CopyChunk {
   /** Sources in order of their first record. */
   readonly sources: CopyChunkSource[]
-  /** The buffers of the batches' text, to hand over rather than copy. */
+  /** The buffers of the batches' rows, to hand over rather than copy. */
   readonly transfer: ArrayBuffer[]
 }
-
-const BACKSLASH = 0x5c
 
 interface SourceState {
   messages: number
@@ -103,8 +101,6 @@ export class CopyChunkBuild {
       state.messages++
       const { planner } = state
       if (planner === undefined) continue
-      // JSON writes a backslash before every character COPY escapes (`CopyPlanner.plainMessage`).
-      planner.plainMessage(typeof value === 'string' ? !value.includes('\\') : !value.includes(BACKSLASH))
       writeRows(message, this.#uuidTs, planner)
     }
     return this
@@ -119,7 +115,7 @@ export class CopyChunkBuild {
         continue
       }
       const { batches, ...plan } = planner.finish()
-      for (const batch of batches) transfer.push(batch.text.buffer as ArrayBuffer)
+      for (const batch of batches) transfer.push(batch.data.buffer as ArrayBuffer)
       sources.push({ sourceId, messages, unreadable, plan, batches })
     }
     return { sources, transfer }

@@ -1,24 +1,26 @@
 /**
  * A source's rows of a chunk, made ready for `COPY … FROM STDIN` as they come (pure): what
- * `mergeUpserts`, `applySelectiveSync`, `planSchema`, `dedupeRows` and `copyTextChunks` do one after the
+ * `mergeUpserts`, `applySelectiveSync`, `planSchema`, `dedupeRows` and `copyBinaryChunks` do one after the
  * other, in one pass and without keeping the chunk's rows. Its outcome is theirs, value for value and in
  * the same order (copy-plan.test.ts holds it to them): the same tables to create and columns to add, the
  * same conflicts and skipped columns, and per table the rows those would load, one per id (the first row
  * of an id for events, rows merged in order for `users` and `accounts`).
  *
- * Rows are planned and written as COPY text as they are added, so that each message's objects die young;
+ * Rows are planned and written as binary COPY rows as they are added, so that each message's objects die young;
  * only rows of `users` and `accounts` wait for the end of the chunk, where they are merged per id. They
  * are then planned in the place of their id's first row: everything whose order the plan reports (new
  * tables and columns, conflicts, tables) is ordered by the place of the row that first caused it.
  *
- * Each batch is COPY text in PostgreSQL's text format with its columns (`id` first, then in order of
- * first appearance), and the id of each line, so that the loader can leave out ids the table already
- * has without reading the text again.
+ * Each batch is rows in COPY's binary format (`postgres-copy-binary.ts`) with its columns (`id` first,
+ * then in order of first appearance), and the id of each row, so that the loader can leave out ids the
+ * table already has without reading the rows again.
  */
 import type { ColumnSpec } from '../loaders/index.ts'
 import { ID_COLUMN, type DedupMode } from '../loaders/batch.ts'
-import { COPY_NULL, coercedCopyText } from '../loaders/postgres/postgres-copy.ts'
+import { CopyRowWriter } from '../loaders/postgres/postgres-copy-binary.ts'
+import { formatTimestamp } from '../../spec/index.ts'
 import {
+  canonicalTimestampMillis,
   coerce,
   columnTypeFor,
   fitsAsIs,
@@ -40,18 +42,18 @@ import {
 } from '../schema/index.ts'
 import type { SelectiveSyncRules } from './selective-sync.ts'
 
-/** One table's rows of the chunk as COPY text. */
+/** One table's rows of the chunk as binary COPY rows. */
 export interface CopyBatch {
   readonly table: string
   /** `first` for events, `merge` for `users` and `accounts` (`UPSERT_TABLES`). */
   readonly mode: DedupMode
-  /** The columns of the text, `id` first; only columns that have a value in some row. */
+  /** The columns of the rows, `id` first; only columns that have a value in some row. */
   readonly columns: ColumnSpec[]
-  /** Lines of `text`: one per id. */
+  /** Rows of `data`: one per id. */
   readonly rows: number
-  /** UTF-8, one `\n`-terminated line per row, values tab-separated, `\N` for NULL. */
-  readonly text: Uint8Array
-  /** The id of each line, in line order (as the row has it: NUL characters not yet removed). */
+  /** The rows in COPY's binary format (`postgres-copy-binary.ts`), without its header and trailer. */
+  readonly data: Uint8Array
+  /** The id of each row, in order (as the row has it: NUL characters not yet removed). */
   readonly ids: string[]
   /** Set when a row has no id: nothing of the table's batch may load (`dedupeRows`' error). */
   readonly error?: { readonly message: string; readonly hint: string }
@@ -82,48 +84,29 @@ interface Placed<T> {
 
 const NO_ID_HINT =
   'Every row needs an id (the messageId, or the user or group id); this is a bug in the caller.'
-const TAB = '\t'
-const NEWLINE = 0x0a
-const NULL_FIELD = Buffer.from(`\t${COPY_NULL}`)
-
-/** Bytes appended to a buffer that grows by doubling, its own (never pooled), so it can be transferred. */
-class ByteSink {
-  bytes = Buffer.allocUnsafeSlow(64 * 1024)
-  length = 0
-
-  /** Appends `text` (UTF-8) and a newline. */
-  line(text: string): void {
-    // At most three bytes per UTF-16 unit, plus the newline.
-    this.reserve(text.length * 3 + 1)
-    this.length += this.bytes.write(text, this.length, 'utf8')
-    this.bytes[this.length++] = NEWLINE
-  }
-
-  reserve(more: number): void {
-    if (this.length + more <= this.bytes.length) return
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.length + more))
-    this.bytes.copy(grown, 0, 0, this.length)
-    this.bytes = grown
-  }
-
-  view(): Uint8Array {
-    return new Uint8Array(this.bytes.buffer, 0, this.length)
-  }
-}
+/**
+ * A field's value as the rows are planned, in its column's type as `coerce` leaves it, except that a
+ * timestamp is its instant in epoch milliseconds (its text is read once); `undefined` is NULL.
+ */
+type SlotValue = string | number | boolean | undefined
+/** A NULL field's length (-1), appended to rows written before the batch's last columns appeared. */
+const NULL_FIELD = Buffer.from([0xff, 0xff, 0xff, 0xff])
 
 class TableBatch {
   readonly columns: Map<string, Column>
   /** The batch's columns by slot; slot 0 is kept for `id`. */
   readonly specs: (ColumnSpec | undefined)[] = [undefined]
+  /** The type of each slot's column. */
+  readonly types: ColumnType[] = ['varchar']
   /** The row being planned: its values by slot (NULL where it has none), and the slots it has set. */
-  readonly row: string[] = [COPY_NULL]
+  readonly row: SlotValue[] = [undefined]
   readonly set: number[] = []
-  /** `first`: the lines so far, with where each ends and how many slots it has values or NULLs for. */
-  readonly text = new ByteSink()
+  /** `first`: the rows so far, with where each ends and how many slots it has values or NULLs for. */
+  readonly data = new CopyRowWriter()
   readonly ends: number[] = []
   readonly widths: number[] = []
   /** `merge`: each id's values by slot, merged in order. */
-  readonly merged: string[][] = []
+  readonly merged: SlotValue[][] = []
   readonly ids: string[] = []
   readonly seen = new Map<string, number>()
   /** Names the rows written value by value have used (`CopyPlanner.put`). */
@@ -156,14 +139,15 @@ class TableBatch {
     if (column.slot < 0) {
       column.slot = name === ID_COLUMN ? 0 : this.specs.length
       this.specs[column.slot] = { name, type: column.type }
-      if (column.slot > 0) this.row.push(COPY_NULL)
+      this.types[column.slot] = column.type
+      if (column.slot > 0) this.row.push(undefined)
     }
     return column.slot
   }
 
-  /** A value of the row being planned, as COPY text, in its column's slot. */
-  put(slot: number, text: string): void {
-    this.row[slot] = text
+  /** A value of the row being planned (`SlotValue`), in its column's slot. */
+  put(slot: number, value: string | number | boolean): void {
+    this.row[slot] = value
     this.set.push(slot)
   }
 
@@ -179,7 +163,7 @@ class TableBatch {
       else this.#keep(typeof id === 'string' ? id : String(id))
     }
     const { row, set } = this
-    for (let i = 0; i < set.length; i++) row[set[i]!] = COPY_NULL
+    for (let i = 0; i < set.length; i++) row[set[i]!] = undefined
     set.length = 0
   }
 
@@ -200,8 +184,8 @@ class TableBatch {
     if (seen !== undefined) return
     this.seen.set(key, this.ids.length)
     this.ids.push(key)
-    this.text.line(this.row.join(TAB))
-    this.ends.push(this.text.length)
+    this.data.values(this.row, this.types)
+    this.ends.push(this.data.length)
     this.widths.push(this.row.length)
   }
 
@@ -209,34 +193,37 @@ class TableBatch {
     const { table, mode } = this
     const columns = this.specs as ColumnSpec[]
     if (this.error !== undefined)
-      return { table, mode, columns, rows: 0, text: new Uint8Array(0), ids: [], error: this.error }
+      return { table, mode, columns, rows: 0, data: new Uint8Array(0), ids: [], error: this.error }
     const width = this.specs.length
     if (mode === 'merge') {
-      const sink = new ByteSink()
-      for (const fields of this.merged) {
-        while (fields.length < width) fields.push(COPY_NULL)
-        sink.line(fields.join(TAB))
+      const data = new CopyRowWriter()
+      for (const values of this.merged) {
+        while (values.length < width) values.push(undefined)
+        data.values(values, this.types)
       }
-      return { table, mode, columns, rows: this.ids.length, text: sink.view(), ids: this.ids }
+      return { table, mode, columns, rows: this.ids.length, data: data.rows(), ids: this.ids }
     }
-    return { table, mode, columns, rows: this.ids.length, text: this.padded(width), ids: this.ids }
+    return { table, mode, columns, rows: this.ids.length, data: this.padded(width), ids: this.ids }
   }
 
-  /** The lines, those written before the batch's last columns appeared given NULLs for them. */
+  /** The rows, those written before the batch's last columns appeared given NULLs for them. */
   padded(width: number): Uint8Array {
-    const { ends, widths, text } = this
+    const { ends, widths, data } = this
     let extra = 0
     for (const w of widths) extra += (width - w) * NULL_FIELD.length
-    if (extra === 0) return text.view()
-    const out = Buffer.allocUnsafeSlow(text.length + extra)
+    if (extra === 0) return data.rows()
+    const out = Buffer.allocUnsafeSlow(data.length + extra)
     let at = 0
     let start = 0
     for (let i = 0; i < ends.length; i++) {
-      const end = ends[i]! - 1 // before the newline
-      at += text.bytes.copy(out, at, start, end)
-      for (let w = widths[i]!; w < width; w++) at += NULL_FIELD.copy(out, at)
-      out[at++] = NEWLINE
-      start = end + 1
+      const end = ends[i]!
+      const rowAt = at
+      at += data.bytes.copy(out, at, start, end)
+      if (widths[i]! < width) {
+        out.writeInt16BE(width, rowAt) // the row's field count
+        for (let w = widths[i]!; w < width; w++) at += NULL_FIELD.copy(out, at)
+      }
+      start = end
     }
     return new Uint8Array(out.buffer, 0, at)
   }
@@ -276,8 +263,9 @@ export class CopyPlanner implements RowSink {
   readonly #merged = new Map<string, Row>()
   /** The place of the next row, in the order `planSchema` would see it. */
   #at = 0
-  /** The last timestamp found canonical. */
-  #canonical: string | undefined
+  /** The last timestamp found canonical, and its instant. */
+  #canonical: unknown
+  #canonicalMs = 0
 
   // The row being written (`RowSink`).
   /** Its table's batch when it is planned value by value; else it is built as an object (`#object`). */
@@ -292,30 +280,16 @@ export class CopyPlanner implements RowSink {
   /** Its values as put (the first of each name), for a row that continues it (when `#keepValues`). */
   #names: string[] = []
   #values: unknown[] = []
-  /** For each value: the type and text it fitted as, if it was kept as it is. */
+  /** For each value: the column type it fitted, and the value stored, if it was kept whole. */
   #types: (ColumnType | undefined)[] = []
-  #texts: (string | undefined)[] = []
+  #stored: SlotValue[] = []
   #fitType: ColumnType | undefined
-  #fitText: string | undefined
+  #fitValue: SlotValue
   #keepValues = true
   /** How many values it has put: where it is in its table's `shapeNames`. */
   #pos = 0
   /** Names of rows of tables turned off (their first-value rule still holds). */
   readonly #offNames = new Map<string, NameState>()
-  /** The message being written has no text COPY would escape (`plainMessage`). */
-  #plain = false
-
-  /**
-   * Says whether the next message's values are plain: its JSON text has no backslash, so none of its
-   * strings holds a backslash, tab, newline, carriage return or NUL (JSON writes those escaped), nor
-   * does an array of it written as JSON. Values the rows add themselves (table names, `uuid_ts`) are
-   * plain too. Until the next call, varchar values are written without looking for what to escape.
-   */
-  plainMessage(plain: boolean): void {
-    this.#endRow()
-    this.#plain = plain
-  }
-
   constructor(current: TableColumns, options: PlanOptions = {}, rules?: SelectiveSyncRules) {
     this.#current = current
     this.#options = options
@@ -362,13 +336,13 @@ export class CopyPlanner implements RowSink {
     const names = this.#names
     const values = this.#values
     const types = this.#types
-    const texts = this.#texts
+    const stored = this.#stored
     this.#keepValues = continued
     if (continues || names.length > 0) {
       this.#names = []
       this.#values = []
       this.#types = []
-      this.#texts = []
+      this.#stored = []
     }
     this.#stamp++
     this.#pos = 0
@@ -388,7 +362,7 @@ export class CopyPlanner implements RowSink {
       this.#id = undefined
     }
     if (continues)
-      for (let i = 0; i < names.length; i++) this.#write(names[i]!, values[i], types[i], texts[i])
+      for (let i = 0; i < names.length; i++) this.#write(names[i]!, values[i], types[i], stored[i])
   }
 
   put(name: string, value: unknown): void {
@@ -396,19 +370,14 @@ export class CopyPlanner implements RowSink {
   }
 
   /**
-   * `put`; `known` is the column type and COPY text the value already fitted as in the row this one
+   * `put`; `known` is the column type and stored value the value already fitted as in the row this one
    * continues (a `tracks` row's values in its event row): used as it is when the column has that type.
    */
-  #write(
-    name: string,
-    value: unknown,
-    knownType: ColumnType | undefined,
-    knownText: string | undefined,
-  ): void {
+  #write(name: string, value: unknown, knownType: ColumnType | undefined, knownValue: SlotValue): void {
     const kind = typeof value
     if (!(kind === 'string' || kind === 'boolean' || (kind === 'number' && Number.isFinite(value)))) return
     this.#fitType = undefined
-    this.#fitText = undefined
+    this.#fitValue = undefined
     const object = this.#object
     if (object !== undefined) {
       if (Object.hasOwn(object, name)) return
@@ -428,13 +397,13 @@ export class CopyPlanner implements RowSink {
       } else state = this.#state(this.#offNames, undefined, name)
       if (state.stamp === this.#stamp) return
       state.stamp = this.#stamp
-      if (batch !== undefined && !state.off) this.#put(batch, name, state, value, knownType, knownText)
+      if (batch !== undefined && !state.off) this.#put(batch, name, state, value, knownType, knownValue)
     }
     if (this.#keepValues) {
       this.#names.push(name)
       this.#values.push(value)
       this.#types.push(this.#fitType)
-      this.#texts.push(this.#fitText)
+      this.#stored.push(this.#fitValue)
     }
   }
 
@@ -454,7 +423,7 @@ export class CopyPlanner implements RowSink {
     state: NameState,
     value: unknown,
     knownType: ColumnType | undefined,
-    knownText: string | undefined,
+    knownValue: SlotValue,
   ): void {
     let column = state.column
     const at = this.#rowAt
@@ -464,30 +433,26 @@ export class CopyPlanner implements RowSink {
       state.column = column
     }
     const type = column.type
-    let text: string
-    let stored: string | number | boolean | null = value as WarehouseValue
-    if (type === knownType) text = knownText!
-    else {
-      if (this.#fits(value, type)) text = coercedCopyText(stored, type, this.#plain)
-      else {
-        const coerced = coerce(value, type, this.#options)
-        this.#conflict(batch.table, name, type, value, coerced.outcome, at)
-        stored = coerced.value
-        if (stored === null) return
-        text = coercedCopyText(stored, type, this.#plain)
-        if (coerced.outcome !== 'fit') {
-          batch.put(batch.slotOf(name, column), text)
-          if (name === ID_COLUMN) this.#id = stored
-          this.#kept++
-          return
-        }
+    let stored = type === knownType ? knownValue! : this.#fitted(value, type)
+    if (stored === undefined) {
+      const coerced = coerce(value, type, this.#options)
+      this.#conflict(batch.table, name, type, value, coerced.outcome, at)
+      if (coerced.value === null) return
+      stored = slotValue(coerced.value, type)
+      if (coerced.outcome !== 'fit') {
+        this.#keep(batch, name, column, stored)
+        return
       }
     }
-    // Kept as it is: a row that continues this one may use the text again.
+    // Kept whole: a row that continues this one may take it as it is.
     this.#fitType = type
-    this.#fitText = text
-    batch.put(batch.slotOf(name, column), text)
-    if (name === ID_COLUMN) this.#id = stored
+    this.#fitValue = stored
+    this.#keep(batch, name, column, stored)
+  }
+
+  #keep(batch: TableBatch, name: string, column: Column, stored: string | number | boolean): void {
+    batch.put(batch.slotOf(name, column), stored)
+    if (name === ID_COLUMN) this.#id = idOf(stored, column.type)
     this.#kept++
   }
 
@@ -577,16 +542,15 @@ export class CopyPlanner implements RowSink {
       const column = columns.get(name) ?? this.#newColumn(batch, name, value, at)
       if (column === undefined) continue
       const type = column.type
-      let stored: string | number | boolean | null = value
-      if (!this.#fits(value, type)) {
+      let stored = this.#fitted(value, type)
+      if (stored === undefined) {
         const coerced = coerce(value, type, this.#options)
         this.#conflict(table, name, type, value, coerced.outcome, at)
-        stored = coerced.value
+        if (coerced.value === null) continue
+        stored = slotValue(coerced.value, type)
       }
-      if (stored === null) continue
-      // Rows added whole may come from anywhere: their text is always looked at.
-      batch.put(batch.slotOf(name, column), coercedCopyText(stored, type, false))
-      if (name === ID_COLUMN) id = stored
+      batch.put(batch.slotOf(name, column), stored)
+      if (name === ID_COLUMN) id = idOf(stored, type)
       kept++
     }
     if (kept === 0) return
@@ -594,13 +558,17 @@ export class CopyPlanner implements RowSink {
     batch.addRow(id)
   }
 
-  #fits(value: unknown, type: ColumnType): boolean {
-    if (type !== 'timestamp') return fitsAsIs(value, type, this.#maxVarchar)
+  /** `value` as a slot holds it (`SlotValue`) when it fits `type` as it is (`fitsAsIs`); else `undefined`. */
+  #fitted(value: unknown, type: ColumnType): SlotValue {
+    if (type !== 'timestamp')
+      return fitsAsIs(value, type, this.#maxVarchar) ? (value as string | number | boolean) : undefined
     // `uuid_ts` is one string for the whole chunk.
-    if (value === this.#canonical) return true
-    if (!fitsAsIs(value, type)) return false
-    this.#canonical = value as string
-    return true
+    if (value === this.#canonical) return this.#canonicalMs
+    const ms = canonicalTimestampMillis(value)
+    if (ms === undefined) return undefined
+    this.#canonical = value
+    this.#canonicalMs = ms
+    return ms
   }
 
   #conflict(
@@ -623,7 +591,7 @@ export class CopyPlanner implements RowSink {
   }
 }
 
-/** `planSchema(current, rows, options)`, then per table `dedupeRows` and `copyTextChunks`. */
+/** `planSchema(current, rows, options)`, then per table `dedupeRows` and `copyBinaryChunks`. */
 export function planCopyBatches(
   current: TableColumns,
   rows: readonly TableRow[],
@@ -690,6 +658,14 @@ function byPlace(tables: readonly TableBatch[], place: (t: TableBatch) => number
 function inPlace<T>(entries: ReadonlyMap<string, Placed<T>>): T[] {
   return [...entries.values()].sort((a, b) => a.at - b.at).map((e) => e.value)
 }
+
+/** A value `coerce` made fit `type`, as a slot holds it (`SlotValue`). */
+const slotValue = (value: string | number | boolean, type: ColumnType): string | number | boolean =>
+  type === 'timestamp' ? canonicalTimestampMillis(value)! : value
+
+/** The id of a row from its slot value (an `id` of a timestamp column is its text, as `coerce` left it). */
+const idOf = (stored: string | number | boolean, type: ColumnType): unknown =>
+  type === 'timestamp' ? formatTimestamp(new Date(stored as number)) : stored
 
 function columnTypes(batch: TableBatch): Record<string, ColumnType> {
   const types: Record<string, ColumnType> = {}

@@ -10,7 +10,7 @@
  * the rows it had loaded are not loaded twice and none are lost.
  *
  * Pipelined: chunks are read and built ahead while the chunk before loads (for warehouses that take
- * COPY text, in build threads and in the sync's own thread, several at once; a chunk planned ahead has
+ * COPY rows, in build threads and in the sync's own thread, several at once; a chunk planned ahead has
  * its plan restated, or made again, on the schema the chunks before it leave). Reading ahead writes
  * nothing: bounds, load and position commit still go one chunk after the other, in order.
  *
@@ -142,7 +142,7 @@ class SyncRun {
   readonly #schemas = new Map<string, TableColumns>()
   readonly #sources = new Map<string, Source | undefined>()
   #loader: WarehouseLoader | undefined
-  /** Builds COPY chunks, for loaders that take COPY text. */
+  /** Builds COPY chunks, for loaders that take COPY rows. */
   #builder: CopyChunkBuilder | undefined
   /** Chunks sent off so far (for the first chunks' sizes), and the topic's last offset when the run began. */
   #chunksSent = 0
@@ -184,7 +184,7 @@ class SyncRun {
         this.#loader = openWarehouseLoader(
           warehouseConnection(entry.engine, warehouse.settings, this.#o.dataDir),
         )
-        if (this.#loader.loadCopyText !== undefined)
+        if (this.#loader.loadCopyRows !== undefined)
           this.#builder = new CopyChunkBuilder({
             minRecords: this.#o.workerMinRecords,
             ...(this.#o.buildPool ? { pool: this.#o.buildPool } : { threads: this.#o.buildThreads }),
@@ -381,7 +381,7 @@ class SyncRun {
       }
     }
 
-    // COPY text, built batch by batch as the records are read (in a thread when the chunk is big).
+    // COPY rows, built batch by batch as the records are read (in a thread when the chunk is big).
     const loader = this.#loader!
     const start: CopyChunkStart = {
       uuidTs: uuidTs.getTime(),
@@ -465,6 +465,9 @@ class SyncRun {
     const left = this.#head - after
     // Not split further below a quarter: each chunk's loads cost milliseconds per table, however small.
     if (left < 2 * full) size = Math.min(size, left <= full / 4 ? left : Math.ceil(left / 2))
+    // Built in this thread while the threads are busy: a quarter chunk at most, so that reading goes
+    // back soon to the threads' next chunks (a thread waits for its records while this one builds).
+    if ((this.#o.buildInline ?? true) && this.#builder.busy()) size = Math.min(size, Math.ceil(full / 4))
     return Math.min(full, Math.max(RAMP_MIN_RECORDS, size))
   }
 
@@ -899,7 +902,7 @@ interface PreparedSource {
   readonly firstOfRun?: boolean
 }
 
-/** A table's rows of the chunk: COPY text made by `planCopyBatches`, or planned rows. */
+/** A table's rows of the chunk: COPY rows made by `planCopyBatches`, or planned rows. */
 type TableLoad =
   | { readonly table: string; readonly batch: CopyBatch }
   | { readonly table: string; readonly columns: ColumnSpec[]; readonly rows: LoadRow[] }
@@ -910,8 +913,8 @@ const counts = (sourceId: string, c: { messages: number; unreadable: number }) =
   unreadable: c.unreadable,
 })
 
-/** How much loading a table's rows of the chunk is: its COPY text's length, or its rows. */
-const loadSize = (load: TableLoad): number => ('batch' in load ? load.batch.text.length : load.rows.length)
+/** How much loading a table's rows of the chunk is: its COPY rows' bytes, or its rows. */
+const loadSize = (load: TableLoad): number => ('batch' in load ? load.batch.data.length : load.rows.length)
 
 /** Loads a table's rows of the chunk: the rows inserted or updated. */
 async function loadTable(loader: WarehouseLoader, schema: string, load: TableLoad): Promise<number> {
@@ -919,7 +922,7 @@ async function loadTable(loader: WarehouseLoader, schema: string, load: TableLoa
     const { batch } = load
     if (batch.error !== undefined)
       throw new WarehouseError('data', batch.error.message, { hint: batch.error.hint })
-    const loaded = await loader.loadCopyText!(schema, load.table, batch, batch.mode)
+    const loaded = await loader.loadCopyRows!(schema, load.table, batch, batch.mode)
     return loaded.inserted + loaded.updated
   }
   if (UPSERT_TABLES.has(load.table)) {

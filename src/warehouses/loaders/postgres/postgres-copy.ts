@@ -2,6 +2,9 @@
  * Rows → `COPY … FROM STDIN` in PostgreSQL's text format: one line per row, values separated by tabs,
  * `\N` for NULL, and backslash, newline, carriage return and tab escaped with a backslash. Text never
  * holds U+0000 in PostgreSQL, so that character is removed from varchar values.
+ *
+ * The loader sends rows in the binary format (`postgres-copy-binary.ts`); text is what goes to columns
+ * of other types than the binary form is for, and the baseline `bench/warehouse.ts` measures against.
  */
 import type { ColumnType } from '../../schema/index.ts'
 import type { ColumnSpec, LoadRow } from '../loader.ts'
@@ -54,31 +57,6 @@ const ENCODERS: Readonly<Record<ColumnType, Encoder>> = {
     const instant = readInstant(v)
     return instant === undefined ? undefined : timestampText(v, instant)
   },
-}
-
-const MAX_SAFE = Number.MAX_SAFE_INTEGER
-
-/**
- * The COPY text of a value already in its column's type, as `coerce` (`../../schema`) leaves it: a
- * string for varchar (escaped), a whole number within 64 bits for bigint, a finite number for double, a
- * boolean, and a canonical UTC timestamp (`2024-05-01T12:00:00.123Z`, written as it is). Gives what the
- * encoders above give for such values, without checking them again. `plain`: the caller knows the text
- * has none of the characters COPY escapes.
- */
-export function coercedCopyText(value: string | number | boolean, type: ColumnType, plain = false): string {
-  switch (type) {
-    case 'varchar':
-      return plain ? (value as string) : escapeCopyText(value as string)
-    case 'timestamp':
-      return value as string
-    case 'boolean':
-      return value ? 't' : 'f'
-    case 'bigint':
-      // Past 2^53 JS writes the shortest round-trip digits padded with zeros, not the integer itself.
-      return Math.abs(value as number) <= MAX_SAFE ? String(value) : BigInt(value as number).toString()
-    case 'double':
-      return String(value)
-  }
 }
 
 /** Rows per chunk handed to the socket. */

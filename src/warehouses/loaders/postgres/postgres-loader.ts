@@ -2,16 +2,18 @@
  * The PostgreSQL warehouse. A load, in one transaction on one pooled connection:
  *
  *   CREATE TEMP TABLE stage (…) ON COMMIT DROP
- *   COPY stage FROM STDIN                        -- text format, streamed (not ANALYZEd: the planner's
- *                                                -- estimate from the table's size is enough for hash joins)
+ *   COPY stage FROM STDIN (FORMAT binary)        -- streamed (not ANALYZEd: the planner's estimate
+ *                                                -- from the table's size is enough for hash joins)
  *   LOCK TABLE target IN SHARE ROW EXCLUSIVE MODE -- one loader per table at a time; readers go on
  *   UPDATE target … FROM stage                   -- upsert only
  *   INSERT INTO target SELECT … FROM stage WHERE NOT EXISTS (same id in target)
  *   COMMIT
  *
- * A batch the sync already wrote as COPY text, one line per id (`loadCopyText`), skips the stage for
- * events: under the same lock, the table's rows with the batch's ids are looked up, and the other lines
- * are COPYed straight into the table. Upserts of such batches go through the stage as above.
+ * A batch the sync already wrote as binary COPY rows, one row per id (`loadCopyRows`), skips the stage
+ * for events: under the same lock, the table's rows with the batch's ids are looked up, and the other
+ * rows are COPYed straight into the table (as COPY text instead when a column's type is not the one
+ * the binary form is for: `postgres-copy-binary.ts`). Upserts of such batches go through the stage as
+ * above.
  *
  * Looking ids up reads the table. So that a sync does not read again, chunk after chunk, the rows it has
  * just loaded (which made a first backfill quadratic), a loader remembers the ids it loaded straight
@@ -32,7 +34,7 @@ import { asWarehouseError, DEFAULT_HINTS, WarehouseError } from '../errors.ts'
 import { quoteIdentifier, type IdentifierRole } from '../identifiers.ts'
 import type {
   ColumnSpec,
-  CopyTextBatch,
+  CopyRowsBatch,
   LoadResult,
   LoadRow,
   LoaderCapabilities,
@@ -52,7 +54,14 @@ import {
   type TypeNames,
 } from '../sql.ts'
 import { POSTGRES_DEFAULTS, postgresLocation, type PostgresWarehouseConfig } from './postgres-config.ts'
-import { copyTextChunks } from './postgres-copy.ts'
+import {
+  BINARY_TYPE_OIDS,
+  COPY_BINARY_HEADER,
+  COPY_BINARY_TRAILER,
+  copyBinaryChunks,
+  copyRowEnds,
+  copyRowsAsText,
+} from './postgres-copy-binary.ts'
 import { classifyPostgresError } from './postgres-errors.ts'
 
 export const POSTGRES_CAPABILITIES: LoaderCapabilities = Object.freeze({
@@ -231,7 +240,7 @@ export class PostgresLoader implements WarehouseLoader {
     checkColumns(table, columns, this.capabilities.maxColumnsPerTable)
     const batch = dedupeRows(table, rows, mode)
     if (batch.length === 0) return { inserted: 0, updated: 0 }
-    return this.stageAndMerge(schema, table, columns, copyTextChunks(table, columns, batch), mode)
+    return this.stageAndMerge(schema, table, columns, copyBinaryChunks(table, columns, batch), mode)
   }
 
   query(
@@ -252,25 +261,25 @@ export class PostgresLoader implements WarehouseLoader {
   }
 
   /**
-   * A batch already one line per id in COPY text. Events whose `id` is text go straight into the table:
-   * under the table lock, the ids the table already has are looked up and their lines left out, then
-   * the rest is COPYed in (one pass over the rows instead of a staging table, a second COPY and an
+   * A batch already one row per id in binary COPY rows. Events whose `id` is text go straight into the
+   * table: under the table lock, the ids the table already has are looked up and their rows left out,
+   * then the rest is COPYed in (one pass over the rows instead of a staging table, a second COPY and an
    * anti-join insert). Upserts, and tables whose `id` is not text, go through the staging table.
    *
    * Only the rows the table had before this loader's first load into it are read: the ids loaded since
    * are remembered (see the top of this file).
    */
-  async loadCopyText(
+  async loadCopyRows(
     schema: string,
     table: string,
-    batch: CopyTextBatch,
+    batch: CopyRowsBatch,
     mode: DedupMode,
   ): Promise<UpsertResult> {
     const { columns } = batch
     checkColumns(table, columns, this.capabilities.maxColumnsPerTable)
     if (batch.rows === 0) return { inserted: 0, updated: 0 }
     if (mode === 'merge' || columns[0]?.name !== ID_COLUMN || columns[0].type !== 'varchar')
-      return this.stageAndMerge(schema, table, columns, [batch.text], mode)
+      return this.stageAndMerge(schema, table, columns, [batch.data], mode)
     const target = this.tableName(schema, table)
     const names = this.quote(columns)
       .map((c) => c.sql)
@@ -278,7 +287,7 @@ export class PostgresLoader implements WarehouseLoader {
     const lock = await this.locks.hold(schema).catch((e: unknown) => {
       throw this.wrap(e)
     })
-    // Text never holds NUL in PostgreSQL: the COPY text left it out of the stored id as well.
+    // Text never holds NUL in PostgreSQL: the COPY rows left it out of the stored id as well.
     const ids = batch.ids.map((id) => (id.includes('\0') ? id.replaceAll('\0', '') : id))
     return this.inTurn(target, () => this.loadStraight(target, names, batch, ids, lock))
   }
@@ -303,7 +312,7 @@ export class PostgresLoader implements WarehouseLoader {
   private async loadStraight(
     target: string,
     names: string,
-    batch: CopyTextBatch,
+    batch: CopyRowsBatch,
     ids: readonly string[],
     lock: SchemaLock,
   ): Promise<UpsertResult> {
@@ -324,12 +333,12 @@ export class PostgresLoader implements WarehouseLoader {
   private loadStraightNow(
     target: string,
     names: string,
-    batch: CopyTextBatch,
+    batch: CopyRowsBatch,
     ids: readonly string[],
     lock: SchemaLock,
   ): Promise<{ loaded: Measured & { ids: readonly string[] }; inserted: number }> {
     return this.transaction(target, async (client) => {
-      const now = await checkSchemaLock(client, target, lock)
+      const now = await checkSchemaLock(client, target, lock, batch.columns)
       let known = this.loaded.get(target)
       if (known !== undefined && known.filenode !== now.filenode) {
         // Rewritten since it was measured: measured again now (and again at the next load).
@@ -347,15 +356,14 @@ export class PostgresLoader implements WarehouseLoader {
         for (const [id] of found.rows) existing.add(id)
       }
       if (known !== undefined) for (const id of ids) if (known.ids.has(id)) existing.add(id)
-      let text = batch.text
       const fresh = existing.size === 0 ? ids : ids.filter((id) => !existing.has(id))
-      if (existing.size > 0) {
-        if (fresh.length === 0) return { loaded: { ...measured, ids: fresh }, inserted: 0 }
-        const lines = (typeof text === 'string' ? text : Buffer.from(text).toString('utf8')).split('\n')
-        // As bytes, so that it goes in messages of `COPY_MESSAGE_BYTES` like the rest.
-        text = Buffer.from(lines.filter((_, i) => i < ids.length && !existing.has(ids[i]!)).join('\n') + '\n')
+      if (fresh.length === 0) return { loaded: { ...measured, ids: fresh }, inserted: 0 }
+      const rows = existing.size === 0 ? [batch.data] : rowsWithout(batch.data, ids, existing)
+      if (now.binary) await copyIn(client, `COPY ${target} (${names}) FROM STDIN`, rows, 'binary')
+      else {
+        const text = rows.map((piece) => Buffer.from(copyRowsAsText(piece, batch.columns)))
+        await copyIn(client, `COPY ${target} (${names}) FROM STDIN`, text, 'text')
       }
-      await copyIn(client, `COPY ${target} (${names}) FROM STDIN`, [text])
       return { loaded: { ...measured, ids: fresh }, inserted: fresh.length }
     })
   }
@@ -399,14 +407,14 @@ export class PostgresLoader implements WarehouseLoader {
     schema: string,
     table: string,
     columns: readonly ColumnSpec[],
-    data: Iterable<string | Uint8Array>,
+    data: Iterable<Uint8Array>,
     mode: DedupMode,
   ): Promise<UpsertResult> {
     const target = this.tableName(schema, table)
     const quoted = this.quote(columns)
     const names = quoted.map((c) => c.sql).join(', ')
     return this.inTurn(target, () => {
-      // Rows added another way than `loadCopyText`'s: the table's next such load measures it again.
+      // Rows added another way than `loadCopyRows`'s: the table's next such load measures it again.
       this.forgetLoaded(target)
       return this.stageAndMergeNow(target, quoted, names, data, mode)
     })
@@ -416,12 +424,12 @@ export class PostgresLoader implements WarehouseLoader {
     target: string,
     quoted: readonly QuotedColumn[],
     names: string,
-    data: Iterable<string | Uint8Array>,
+    data: Iterable<Uint8Array>,
     mode: DedupMode,
   ): Promise<UpsertResult> {
     return this.transaction(undefined, async (client) => {
       await client.query(createStageSql(STAGE, quoted, POSTGRES_TYPES, ' ON COMMIT DROP'))
-      await copyIn(client, `COPY ${STAGE} (${names}) FROM STDIN`, data)
+      await copyIn(client, `COPY ${STAGE} (${names}) FROM STDIN`, data, 'binary')
       await client.query(lockSql(target))
       const updated =
         mode === 'merge'
@@ -485,13 +493,39 @@ export class PostgresLoader implements WarehouseLoader {
   }
 }
 
-/** Streams `data` into the COPY `sql` starts; a failure aborts the COPY (and fails the transaction). */
+/**
+ * Streams `data` (binary COPY rows without header and trailer, or COPY text) into the COPY `sql` starts;
+ * a failure aborts the COPY (and fails the transaction).
+ */
 async function copyIn(
   client: pg.PoolClient,
   sql: string,
-  data: Iterable<string | Uint8Array>,
+  data: Iterable<Uint8Array>,
+  format: 'binary' | 'text',
 ): Promise<void> {
-  await pipeline(Readable.from(copyMessages(data)), client.query(copyFrom(sql)))
+  if (format === 'text') {
+    await pipeline(Readable.from(copyMessages(data)), client.query(copyFrom(sql)))
+    return
+  }
+  const framed = [COPY_BINARY_HEADER, ...data, COPY_BINARY_TRAILER]
+  await pipeline(Readable.from(copyMessages(framed)), client.query(copyFrom(`${sql} (FORMAT binary)`)))
+}
+
+/** The rows of `data` whose id (`ids`, in row order) is not in `existing`, as runs of adjacent rows. */
+function rowsWithout(data: Uint8Array, ids: readonly string[], existing: ReadonlySet<string>): Uint8Array[] {
+  const ends = copyRowEnds(data)
+  const runs: Uint8Array[] = []
+  let runStart = -1
+  for (let i = 0; i <= ends.length; i++) {
+    const keep = i < ends.length && !existing.has(ids[i]!)
+    const start = i === 0 ? 0 : ends[i - 1]!
+    if (keep && runStart < 0) runStart = start
+    if (!keep && runStart >= 0) {
+      runs.push(data.subarray(runStart, start))
+      runStart = -1
+    }
+  }
+  return runs
 }
 
 /**
@@ -502,9 +536,9 @@ async function copyIn(
  */
 const COPY_MESSAGE_BYTES = 256 * 1024
 
-function* copyMessages(data: Iterable<string | Uint8Array>): Iterable<string | Uint8Array> {
+function* copyMessages(data: Iterable<Uint8Array>): Iterable<Uint8Array> {
   for (const piece of data) {
-    if (typeof piece === 'string' || piece.length <= COPY_MESSAGE_BYTES) yield piece
+    if (piece.length <= COPY_MESSAGE_BYTES) yield piece
     else
       for (let at = 0; at < piece.length; at += COPY_MESSAGE_BYTES)
         yield piece.subarray(at, at + COPY_MESSAGE_BYTES)
@@ -636,26 +670,33 @@ export function schemaKey(schema: string): number {
 /**
  * Under `target`'s table lock: fails unless this loader's lock session still holds the schema lock
  * (else another loader may have added rows it would not look up); the table's size in pages and its
- * file.
+ * file, and whether `columns` all have the type their binary form is for (`BINARY_TYPE_OIDS`). The
+ * lock keeps the types as they are until the COPY is done (changing one takes an exclusive lock).
  */
 async function checkSchemaLock(
   client: pg.PoolClient,
   target: string,
   lock: SchemaLock,
-): Promise<{ pages: number; filenode: number }> {
-  const { rows } = await client.query<{ pages: bigint; filenode: number; held: boolean }>(
+  columns: readonly ColumnSpec[],
+): Promise<{ pages: number; filenode: number; binary: boolean }> {
+  const { rows } = await client.query<{ pages: bigint; filenode: number; held: boolean; types: number[] }>(
     `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages,
             pg_relation_filenode($1::regclass) AS filenode,
             EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $2 AND objid = $3
-                      AND objsubid = 2 AND pid = $4 AND granted) AS held`,
-    [target, SCHEMA_LOCK_CLASS, lock.key, lock.pid],
+                      AND objsubid = 2 AND pid = $4 AND granted) AS held,
+            ARRAY(SELECT a.atttypid::int FROM unnest($5::text[]) WITH ORDINALITY AS c(name, n)
+                  LEFT JOIN pg_attribute a ON a.attrelid = $1::regclass AND a.attname = c.name
+                    AND a.attnum > 0 AND NOT a.attisdropped
+                  ORDER BY c.n) AS types`,
+    [target, SCHEMA_LOCK_CLASS, lock.key, lock.pid, columns.map((c) => c.name)],
   )
-  const { pages, filenode, held } = rows[0]!
+  const { pages, filenode, held, types } = rows[0]!
   if (!held)
     throw new WarehouseError(
       'network',
       `The lock on schema "${lock.schema}" was lost with its connection; nothing of this batch was loaded.`,
       { hint: DEFAULT_HINTS.network },
     )
-  return { pages: Number(pages), filenode: Number(filenode) }
+  const binary = columns.every((c, i) => BINARY_TYPE_OIDS[c.type].includes(types[i]!))
+  return { pages: Number(pages), filenode: Number(filenode), binary }
 }

@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { after, before, describe, test } from 'node:test'
+import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
 import {
   isWarehouseError,
   openWarehouseLoader,
   quoteIdentifier,
   type ColumnSpec,
-  type CopyTextBatch,
+  type CopyRowsBatch,
+  type LoadRow,
   type WarehouseConnection,
   type WarehouseLoader,
 } from '../../src/warehouses/loaders/index.ts'
+import { copyBinaryChunks } from '../../src/warehouses/loaders/postgres/postgres-copy-binary.ts'
+import { copyTextChunks } from '../../src/warehouses/loaders/postgres/postgres-copy.ts'
 import { schemaKey } from '../../src/warehouses/loaders/postgres/postgres-loader.ts'
 import { postgresUnavailable } from '../support/services.ts'
 import { createPostgresWarehouse, type TestWarehouse } from './engines.ts'
@@ -22,18 +29,19 @@ const COLUMNS: ColumnSpec[] = [
   { name: 's', type: 'varchar' },
 ]
 
-/** A batch of COPY lines `[id, ts, n, s]` (`null` is NULL), as `planCopyBatches` makes them. */
-function batch(rows: (string | null)[][], columns = COLUMNS): CopyTextBatch {
-  const text = rows.map((r) => r.map((v) => v ?? '\\N').join('\t')).join('\n') + '\n'
-  return { columns, rows: rows.length, text: Buffer.from(text), ids: rows.map((r) => r[0]!) }
+/** A batch of binary COPY rows `[id, ts, n, s]` (`null` is NULL), as `planCopyBatches` makes them. */
+function batch(rows: (string | null)[][], columns = COLUMNS): CopyRowsBatch {
+  const objects = rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i] ?? null])))
+  const data = Buffer.concat([...copyBinaryChunks('t', columns, objects)])
+  return { columns, rows: rows.length, data, ids: rows.map((r) => r[0]!) }
 }
 
-describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnavailable() }, () => {
+describe('PostgreSQL: batches already in COPY rows', { skip: await postgresUnavailable() }, () => {
   let warehouse: TestWarehouse
   let loader: WarehouseLoader
   let schemas = 0
   const freshSchema = async () => {
-    const schema = `copy_text_${++schemas}`
+    const schema = `copy_rows_${++schemas}`
     await loader.evolveSchema(schema, {})
     await loader.evolveSchema(schema, { createTables: [{ table: 't', columns: COLUMNS }] })
     return schema
@@ -53,17 +61,17 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
     const schema = await freshSchema()
     const first = batch([
       ['a', '2026-11-20T10:00:00.000Z', '1', 'x'],
-      ['b', null, '2', 'tab\\there'],
+      ['b', null, '2', 'tab\there'],
     ])
-    assert.deepEqual(await loader.loadCopyText!(schema, 't', first, 'first'), { inserted: 2, updated: 0 })
+    assert.deepEqual(await loader.loadCopyRows!(schema, 't', first, 'first'), { inserted: 2, updated: 0 })
     // Loaded again with one new id: only that one goes in, whatever its place among the lines.
     const again = batch([
       ['b', null, '20', 'changed'],
       ['c', null, '3', null],
       ['a', null, '10', 'changed'],
     ])
-    assert.deepEqual(await loader.loadCopyText!(schema, 't', again, 'first'), { inserted: 1, updated: 0 })
-    assert.deepEqual(await loader.loadCopyText!(schema, 't', again, 'first'), { inserted: 0, updated: 0 })
+    assert.deepEqual(await loader.loadCopyRows!(schema, 't', again, 'first'), { inserted: 1, updated: 0 })
+    assert.deepEqual(await loader.loadCopyRows!(schema, 't', again, 'first'), { inserted: 0, updated: 0 })
     assert.deepEqual(await rows(schema), [
       { id: 'a', n: 1n, s: 'x' },
       { id: 'b', n: 2n, s: 'tab\there' },
@@ -71,15 +79,101 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
     ])
   })
 
+  /** `sql` on a connection of the test's own. */
+  const outside = async <T extends Record<string, unknown>>(
+    work: (client: pg.Client) => Promise<T[]>,
+  ): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: (warehouse.connection as { url: string }).url })
+    await client.connect()
+    try {
+      return await work(client)
+    } finally {
+      await client.end()
+    }
+  }
+
+  test('rows in the binary form store what COPY text stores, value for value', async () => {
+    const schema = await freshSchema()
+    const columns: ColumnSpec[] = [
+      { name: 'id', type: 'varchar' },
+      { name: 'ts', type: 'timestamp' },
+      { name: 'n', type: 'bigint' },
+      { name: 'd', type: 'double' },
+      { name: 'b', type: 'boolean' },
+      { name: 's', type: 'varchar' },
+    ]
+    await loader.evolveSchema(schema, {
+      createTables: [
+        { table: 'binary', columns },
+        { table: 'text', columns },
+      ],
+    })
+    const typed: LoadRow[] = [
+      {
+        id: 'a',
+        ts: '0001-01-01T00:00:00.000Z',
+        n: '9223372036854775807',
+        d: 1.7976931348623157e308,
+        b: true,
+        s: 'ünï 😀\ttab\nline\\',
+      },
+      { id: 'b', ts: '1999-12-31T23:59:59.999999Z', n: '-9223372036854775808', d: -0, b: false, s: 'n\0ul' },
+      { id: 'c', ts: '9999-12-31T23:59:59.999999Z', n: 2 ** 53 + 2, d: 5e-324, b: null, s: '' },
+      { id: 'd', ts: '2026-11-20T08:00:00.123Z', n: -1, d: 0.1, b: true, s: '\\N' },
+      { id: 'e', ts: null, n: null, d: null, b: null, s: null },
+    ]
+    const data = Buffer.concat([...copyBinaryChunks('binary', columns, typed)])
+    const ids = typed.map((r) => String(r.id))
+    const loaded = await loader.loadCopyRows!(
+      schema,
+      'binary',
+      { columns, rows: typed.length, data, ids },
+      'first',
+    )
+    assert.equal(loaded.inserted, typed.length)
+    const [same] = await outside(async (client) => {
+      const text = [...copyTextChunks('text', columns, typed)]
+      await pipeline(Readable.from(text), client.query(copyFrom(`COPY ${q(schema)}.${q('text')} FROM STDIN`)))
+      const rowsOf = (table: string) =>
+        `SELECT array_agg(t::text ORDER BY id) FROM ${q(schema)}.${q(table)} t`
+      return (await client.query(`SELECT (${rowsOf('binary')}) AS binary, (${rowsOf('text')}) AS text`)).rows
+    })
+    assert.equal(same!.binary.length, typed.length)
+    assert.deepEqual(same!.binary, same!.text)
+  })
+
+  test('columns changed by hand to other types get the rows as COPY text', async () => {
+    const schema = await freshSchema()
+    const table = `${q(schema)}.${q('t')}`
+    await outside(async (client) => {
+      await client.query(
+        `ALTER TABLE ${table} ALTER COLUMN n TYPE integer, ALTER COLUMN s TYPE jsonb USING s::jsonb`,
+      )
+      return []
+    })
+    const b = batch([
+      ['a', '2026-11-20T10:00:00.000Z', '7', '{"plan": "pro"}'],
+      ['b', null, '-8', null],
+    ])
+    assert.equal((await loader.loadCopyRows!(schema, 't', b, 'first')).inserted, 2)
+    assert.deepEqual(
+      await loader.query(`SELECT id, n::text AS n, s->>'plan' AS plan FROM ${table} ORDER BY id`),
+      [
+        { id: 'a', n: '7', plan: 'pro' },
+        { id: 'b', n: '-8', plan: null },
+      ],
+    )
+  })
+
   test('ids with a newline or a NUL are matched as stored', async () => {
     const schema = await freshSchema()
-    // COPY text escapes the newline and cannot hold the NUL (`planCopyBatches` leaves it out of the text).
-    const odd = { ...batch([['line\\nbreak', null, '1', null]]), ids: ['line\nbreak'] }
-    const nul = { ...batch([['nul', null, '2', null]]), ids: ['n\0ul'] }
+    // Text cannot hold the NUL: the rows leave it out (the ids, as the rows have them, keep it).
+    const odd = batch([['line\nbreak', null, '1', null]])
+    const nul = batch([['n\0ul', null, '2', null]])
     for (const b of [odd, nul])
-      assert.equal((await loader.loadCopyText!(schema, 't', b, 'first')).inserted, 1)
+      assert.equal((await loader.loadCopyRows!(schema, 't', b, 'first')).inserted, 1)
     for (const b of [odd, nul])
-      assert.equal((await loader.loadCopyText!(schema, 't', b, 'first')).inserted, 0)
+      assert.equal((await loader.loadCopyRows!(schema, 't', b, 'first')).inserted, 0)
     assert.deepEqual(
       (await rows(schema)).map((r) => r.id),
       ['line\nbreak', 'nul'],
@@ -88,12 +182,12 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
 
   test('upserts replace the columns of ids the table has; NULL keeps the stored value', async () => {
     const schema = await freshSchema()
-    await loader.loadCopyText!(schema, 't', batch([['u1', null, '1', 'a']]), 'merge')
+    await loader.loadCopyRows!(schema, 't', batch([['u1', null, '1', 'a']]), 'merge')
     const upsert = batch([
       ['u1', null, null, 'b'],
       ['u2', null, '2', null],
     ])
-    assert.deepEqual(await loader.loadCopyText!(schema, 't', upsert, 'merge'), { inserted: 1, updated: 1 })
+    assert.deepEqual(await loader.loadCopyRows!(schema, 't', upsert, 'merge'), { inserted: 1, updated: 1 })
     assert.deepEqual(await rows(schema), [
       { id: 'u1', n: 1n, s: 'b' },
       { id: 'u2', n: 2n, s: null },
@@ -114,14 +208,14 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
       ],
       columns,
     )
-    assert.equal((await loader.loadCopyText!(schema, 'numbered', b, 'first')).inserted, 2)
-    assert.equal((await loader.loadCopyText!(schema, 'numbered', b, 'first')).inserted, 0)
+    assert.equal((await loader.loadCopyRows!(schema, 'numbered', b, 'first')).inserted, 2)
+    assert.equal((await loader.loadCopyRows!(schema, 'numbered', b, 'first')).inserted, 0)
   })
 
   test('concurrent loads of the same batch insert each row once', async () => {
     const schema = await freshSchema()
     const b = batch(Array.from({ length: 500 }, (_, i) => [`id-${i}`, null, String(i), null]))
-    const results = await Promise.all([1, 2, 3].map(() => loader.loadCopyText!(schema, 't', b, 'first')))
+    const results = await Promise.all([1, 2, 3].map(() => loader.loadCopyRows!(schema, 't', b, 'first')))
     assert.equal(
       results.reduce((n, r) => n + r.inserted, 0),
       500,
@@ -148,18 +242,18 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
     test('its own rows are not read again; the rows the table had before are', async () => {
       const schema = await freshSchema()
       const earlier = warehouse.open()
-      await earlier.loadCopyText!(schema, 't', batch([line('p1'), line('p2')]), 'first')
+      await earlier.loadCopyRows!(schema, 't', batch([line('p1'), line('p2')]), 'first')
       await earlier.close()
       const own = warehouse.open()
       try {
         assert.equal(
-          (await own.loadCopyText!(schema, 't', batch([line('a'), line('p1')]), 'first')).inserted,
+          (await own.loadCopyRows!(schema, 't', batch([line('a'), line('p1')]), 'first')).inserted,
           1,
         )
         // Taken out behind its back: it goes by what it loaded, not by reading its rows again.
         await aside(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
         const next = batch([line('a'), line('b'), line('p2')])
-        assert.equal((await own.loadCopyText!(schema, 't', next, 'first')).inserted, 1)
+        assert.equal((await own.loadCopyRows!(schema, 't', next, 'first')).inserted, 1)
         assert.deepEqual(await idsIn(schema), ['b', 'p1', 'p2'])
       } finally {
         await own.close()
@@ -170,12 +264,12 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
       const schema = await freshSchema()
       const own = warehouse.open()
       try {
-        await own.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')
+        await own.loadCopyRows!(schema, 't', batch([line('a'), line('b')]), 'first')
         await aside(`DELETE FROM ${q(schema)}.${q('t')} WHERE id = 'a'`)
         await aside(`VACUUM FULL ${q(schema)}.${q('t')}`)
         // Its memory of the table is dropped with the old file: the table is looked up whole.
         assert.equal(
-          (await own.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')).inserted,
+          (await own.loadCopyRows!(schema, 't', batch([line('a'), line('b')]), 'first')).inserted,
           1,
         )
         assert.deepEqual(await idsIn(schema), ['a', 'b'])
@@ -188,10 +282,10 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
       const schema = await freshSchema()
       const own = warehouse.open()
       try {
-        await own.loadCopyText!(schema, 't', batch([line('a')]), 'first')
+        await own.loadCopyRows!(schema, 't', batch([line('a')]), 'first')
         await own.load(schema, 't', COLUMNS, [{ id: 'b', n: 2 }])
         assert.equal(
-          (await own.loadCopyText!(schema, 't', batch([line('b'), line('c')]), 'first')).inserted,
+          (await own.loadCopyRows!(schema, 't', batch([line('b'), line('c')]), 'first')).inserted,
           1,
         )
         assert.deepEqual(await idsIn(schema), ['a', 'b', 'c'])
@@ -208,9 +302,9 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
         schemaLockTimeoutMs: 200,
       })
       try {
-        await first.loadCopyText!(schema, 't', batch([line('a')]), 'first')
+        await first.loadCopyRows!(schema, 't', batch([line('a')]), 'first')
         await assert.rejects(
-          second.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first'),
+          second.loadCopyRows!(schema, 't', batch([line('a'), line('b')]), 'first'),
           (e) => {
             assert.ok(isWarehouseError(e))
             assert.equal(e.kind, 'transient')
@@ -222,7 +316,7 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
         await first.close()
         // Released with its loader: the next one loads, and finds what the first loaded.
         assert.equal(
-          (await second.loadCopyText!(schema, 't', batch([line('a'), line('b')]), 'first')).inserted,
+          (await second.loadCopyRows!(schema, 't', batch([line('a'), line('b')]), 'first')).inserted,
           1,
         )
         assert.deepEqual(await idsIn(schema), ['a', 'b'])
@@ -243,7 +337,7 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
         )
       const own = warehouse.open()
       try {
-        await own.loadCopyText!(schema, 't', batch([line('a')]), 'first')
+        await own.loadCopyRows!(schema, 't', batch([line('a')]), 'first')
         const [first] = await holders()
         // Waits for the backend to end (up to 5 s), so that its locks are gone.
         const terminated = await aside('SELECT pg_terminate_backend($1, 5000) AS done', [
@@ -254,13 +348,13 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
         // once it has, the lock is taken again on a new session and the table measured again.
         let loadedB = 0
         try {
-          loadedB = (await own.loadCopyText!(schema, 't', batch([line('b')]), 'first')).inserted
+          loadedB = (await own.loadCopyRows!(schema, 't', batch([line('b')]), 'first')).inserted
         } catch (e) {
           assert.ok(isWarehouseError(e))
           assert.equal(e.retryable, true)
           assert.match(e.message, /lock on schema .* was lost/)
         }
-        const again = await own.loadCopyText!(schema, 't', batch([line('a'), line('b'), line('c')]), 'first')
+        const again = await own.loadCopyRows!(schema, 't', batch([line('a'), line('b'), line('c')]), 'first')
         assert.equal(again.inserted, loadedB === 1 ? 1 : 2)
         assert.deepEqual(await idsIn(schema), ['a', 'b', 'c'])
         const [second] = await holders()
@@ -274,11 +368,16 @@ describe('PostgreSQL: batches already in COPY text', { skip: await postgresUnava
 
   test('a value the column refuses loads nothing of the batch', async () => {
     const schema = await freshSchema()
-    const bad = batch([
-      ['ok', null, '1', null],
-      ['bad', 'not a time', '2', null],
-    ])
-    await assert.rejects(loader.loadCopyText!(schema, 't', bad, 'first'), (e) => {
+    // Rows whose `ts` is text go to the timestamptz column as COPY text, which the server reads.
+    const asText = COLUMNS.map((c) => (c.name === 'ts' ? { ...c, type: 'varchar' as const } : c))
+    const bad = batch(
+      [
+        ['ok', null, '1', null],
+        ['bad', 'not a time', '2', null],
+      ],
+      asText,
+    )
+    await assert.rejects(loader.loadCopyRows!(schema, 't', bad, 'first'), (e) => {
       assert.ok(isWarehouseError(e))
       assert.equal(e.kind, 'data')
       return true
