@@ -19,7 +19,7 @@
  * own (a schema of its own), and rate the sync against that round's COPY, so that a drift of the
  * machine's speed touches both sides of a ratio alike; the ratio reported is the median. Before each
  * timed part the server is vacuumed and checkpointed, and this process's heap collected, so that no
- * part pays for the one before.
+ * part pays for the one before; a round's tables are dropped after it.
  *
  * The syncs measured are not the process's first: as on a running server, whose sync service keeps
  * its build threads from one sync to the next, a smaller sync of another source (`--warmup`
@@ -55,6 +55,7 @@ import { planSchema, UPSERT_TABLES, type TableColumns } from '../src/warehouses/
 import {
   ChunkBuildThreads,
   runWarehouseSync,
+  sourceSchemaName,
   stagedRows,
   WAREHOUSE_SYNC_GROUP,
 } from '../src/warehouses/sync/index.ts'
@@ -385,6 +386,16 @@ async function rawCopy(
   }
 }
 
+async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`)
+  } finally {
+    await client.end()
+  }
+}
+
 /**
  * CPU seconds used so far by the PostgreSQL server's processes, when it runs on this machine (Linux,
  * read from /proc: every process named `postgres`); else `undefined`.
@@ -627,11 +638,18 @@ try {
     const { seconds: raw, serverCpuSeconds: rawServerCpu } = text
     // For comparison: the sync sends its rows in the binary format, which the server parses less.
     const binary = await rawCopy(url, `raw_binary_copy_${round}`, encoded, 'binary')
-    const sourceId = round === 1 ? firstSource : await addSource(store, ids, `web_${round}`)
+    const slug = round === 1 ? 'web' : `web_${round}`
+    const sourceId = round === 1 ? firstSource : await addSource(store, ids, slug)
     if (round > 1) await stage(stream, ids.topic, ids, sourceId, MESSAGES, 42)
     const synced = await sync(store, stream, dataDir, url, ids, buildPool, sourceId)
     // Every round's sync reports on the same number of sources: one.
     await store.warehouses.disconnectSource(ids.workspaceId, ids.warehouse.id, sourceId)
+    // The round's tables go, so that the next round's `VACUUM ANALYZE` does not analyse them again.
+    await dropSchemas(url, [
+      `raw_copy_${round}`,
+      `raw_binary_copy_${round}`,
+      sourceSchemaName(slug, sourceId),
+    ])
     const otherMs = synced.seconds * 1000 - synced.preparationMs - synced.loadingMs
     // A sync counts a user upserted again in a later chunk as a row, and its chunks (smaller at the
     // start and end of a run) are not the baseline's: it is rated by the rows both load, at most.

@@ -420,7 +420,8 @@ class SyncRun {
           values.push(record.value)
         }
       }
-      job ??= this.#builder.begin(start, max, this.#o.buildInline ?? true)
+      // A thread is worth it for a small chunk of a big run too (the first chunks are small).
+      job ??= this.#builder.begin(start, Math.max(max, this.#head - after), this.#o.buildInline ?? true)
       if (!job.inline) {
         job.add({ keys, values, sources })
         // Reads are synchronous: between two, the loads of the chunk before get their turn (without
