@@ -165,6 +165,29 @@ describe('PostgreSQL: batches already in COPY rows', { skip: await postgresUnava
     )
   })
 
+  test('tables and columns named with quotes and backslashes load and dedupe', async () => {
+    const schema = await freshSchema()
+    const columns: ColumnSpec[] = [
+      { name: 'id', type: 'varchar' },
+      { name: 'it\'s \\ "odd"', type: 'bigint' },
+    ]
+    const table = "o'dd \\ table"
+    await loader.evolveSchema(schema, { createTables: [{ table, columns }] })
+    const b = batch(
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
+      columns,
+    )
+    assert.equal((await loader.loadCopyRows!(schema, table, b, 'first')).inserted, 2)
+    assert.equal((await loader.loadCopyRows!(schema, table, b, 'first')).inserted, 0)
+    const [row] = await loader.query(
+      `SELECT sum(${quoteIdentifier(columns[1]!.name, 'column', 63)}) AS n FROM ${q(schema)}.${q(table)}`,
+    )
+    assert.equal(Number(row!.n), 3)
+  })
+
   test('ids with a newline or a NUL are matched as stored', async () => {
     const schema = await freshSchema()
     // Text cannot hold the NUL: the rows leave it out (the ids, as the rows have them, keep it).

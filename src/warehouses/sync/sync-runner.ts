@@ -466,9 +466,9 @@ class SyncRun {
     const left = this.#head - after
     // Not split further below a quarter: each chunk's loads cost milliseconds per table, however small.
     if (left < 2 * full) size = Math.min(size, left <= full / 4 ? left : Math.ceil(left / 2))
-    // Built in this thread while the threads are busy: a quarter chunk at most, so that reading goes
+    // Built in this thread while the threads are busy: half a chunk at most, so that reading goes
     // back soon to the threads' next chunks (a thread waits for its records while this one builds).
-    if ((this.#o.buildInline ?? true) && this.#builder.busy()) size = Math.min(size, Math.ceil(full / 4))
+    if ((this.#o.buildInline ?? true) && this.#builder.busy()) size = Math.min(size, Math.ceil(full / 2))
     return Math.min(full, Math.max(RAMP_MIN_RECORDS, size))
   }
 

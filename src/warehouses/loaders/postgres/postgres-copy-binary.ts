@@ -78,8 +78,11 @@ export class CopyRowWriter {
     for (let i = 0; i < width; i++) {
       const value = values[i]
       if (value === undefined) text += LENGTH_PLACE
-      else if (types[i] === 'varchar') text += LENGTH_PLACE + (value as string)
-      else text += types[i] === 'boolean' ? BOOLEAN_PLACE : EIGHT_BYTE_PLACE
+      else if (types[i] === 'varchar') {
+        // Appended one after the other: `a + b` would make a string of its own first.
+        text += LENGTH_PLACE
+        text += value as string
+      } else text += types[i] === 'boolean' ? BOOLEAN_PLACE : EIGHT_BYTE_PLACE
     }
     this.reserve(text.length * 3)
     const start = this.length

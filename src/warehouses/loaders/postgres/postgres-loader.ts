@@ -337,8 +337,9 @@ export class PostgresLoader implements WarehouseLoader {
     ids: readonly string[],
     lock: SchemaLock,
   ): Promise<{ loaded: Measured & { ids: readonly string[] }; inserted: number }> {
-    return this.transaction(target, async (client) => {
-      const now = await checkSchemaLock(client, target, lock, batch.columns)
+    const check = schemaLockCheckSql(target, lock, batch.columns)
+    return this.transaction(target, check, async (client, checked) => {
+      const now = schemaLockChecked(checked, lock, batch.columns)
       let known = this.loaded.get(target)
       if (known !== undefined && known.filenode !== now.filenode) {
         // Rewritten since it was measured: measured again now (and again at the next load).
@@ -427,7 +428,7 @@ export class PostgresLoader implements WarehouseLoader {
     data: Iterable<Uint8Array>,
     mode: DedupMode,
   ): Promise<UpsertResult> {
-    return this.transaction(undefined, async (client) => {
+    return this.transaction(undefined, undefined, async (client) => {
       await client.query(createStageSql(STAGE, quoted, POSTGRES_TYPES, ' ON COMMIT DROP'))
       await copyIn(client, `COPY ${STAGE} (${names}) FROM STDIN`, data, 'binary')
       await client.query(lockSql(target))
@@ -442,16 +443,21 @@ export class PostgresLoader implements WarehouseLoader {
 
   /**
    * `work` inside BEGIN … COMMIT, holding `locked` (a table) in SHARE ROW EXCLUSIVE mode from the start
-   * (taken in the same round trip as BEGIN). On failure the connection is dropped, which rolls back
-   * whatever was done.
+   * (taken in the same round trip as BEGIN, as is `first`, a query without parameters, whose first row
+   * `work` gets). On failure the connection is dropped, which rolls back whatever was done.
    */
   private transaction<T>(
     locked: string | undefined,
-    work: (client: pg.PoolClient) => Promise<T>,
+    first: string | undefined,
+    work: (client: pg.PoolClient, firstRow: Record<string, unknown> | undefined) => Promise<T>,
   ): Promise<T> {
     return this.run(async (client) => {
-      await client.query(locked === undefined ? 'BEGIN' : `BEGIN; ${lockSql(locked)}`)
-      const result = await work(client)
+      const begin = locked === undefined ? 'BEGIN' : `BEGIN; ${lockSql(locked)}`
+      // Several statements in one simple query: a result each, `first`'s last.
+      const results = await client.query(first === undefined ? begin : `${begin}; ${first}`)
+      const firstRow =
+        first === undefined ? undefined : (results as unknown as pg.QueryResult[]).at(-1)!.rows[0]
+      const result = await work(client, firstRow as Record<string, unknown> | undefined)
       await client.query('COMMIT')
       return result
     })
@@ -576,7 +582,7 @@ interface SchemaLock {
  * The schema locks of a loader: session-level advisory locks, on a connection of their own, taken the
  * first time the loader loads a schema straight from COPY text and held until it closes. Another
  * loader's first load there waits for them (up to a timeout, then fails as transient: the next sync
- * retries); a lock session that dies releases them, which the next load notices (`checkSchemaLock`).
+ * retries); a lock session that dies releases them, which the next load notices (`schemaLockCheckSql`).
  */
 class SchemaLocks {
   #session: Promise<{ client: pg.Client }> | undefined
@@ -637,7 +643,7 @@ class SchemaLocks {
     if (this.#session !== undefined) return this.#session
     const session: Promise<{ client: pg.Client }> = (async () => {
       const client = this.connect()
-      // A session that fails releases its locks; the loads notice (`checkSchemaLock`). Locks taken
+      // A session that fails releases its locks; the loads notice (`schemaLockCheckSql`). Locks taken
       // from then on go to a new session.
       const ended = () => {
         if (this.#session !== session) return
@@ -668,29 +674,40 @@ export function schemaKey(schema: string): number {
 }
 
 /**
- * Under `target`'s table lock: fails unless this loader's lock session still holds the schema lock
- * (else another loader may have added rows it would not look up); the table's size in pages and its
- * file, and whether `columns` all have the type their binary form is for (`BINARY_TYPE_OIDS`). The
- * lock keeps the types as they are until the COPY is done (changing one takes an exclusive lock).
+ * Run under `target`'s table lock (in the lock's round trip, so without parameters): whether this
+ * loader's lock session still holds the schema lock (else another loader may have added rows it would
+ * not look up), the table's size in pages and its file, and the types of `columns` (whether they all
+ * have the type their binary form is for: `BINARY_TYPE_OIDS`). The lock keeps the types as they are
+ * until the COPY is done (changing one takes an exclusive lock).
  */
-async function checkSchemaLock(
-  client: pg.PoolClient,
-  target: string,
+function schemaLockCheckSql(target: string, lock: SchemaLock, columns: readonly ColumnSpec[]): string {
+  const table = `${escapedLiteral(target)}::regclass`
+  const names = columns.map((c) => escapedLiteral(c.name)).join(', ')
+  return `SELECT pg_relation_size(${table}) / current_setting('block_size')::bigint AS pages,
+            pg_relation_filenode(${table}) AS filenode,
+            EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = '${SCHEMA_LOCK_CLASS}'::oid
+                      AND objid = '${lock.key}'::oid AND objsubid = 2 AND pid = ${lock.pid} AND granted) AS held,
+            ARRAY(SELECT a.atttypid::int FROM unnest(ARRAY[${names}]::text[]) WITH ORDINALITY AS c(name, n)
+                  LEFT JOIN pg_attribute a ON a.attrelid = ${table} AND a.attname = c.name
+                    AND a.attnum > 0 AND NOT a.attisdropped
+                  ORDER BY c.n) AS types`
+}
+
+/** A string literal read alike whatever `standard_conforming_strings` is (names never hold NUL). */
+const escapedLiteral = (value: string) => `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
+
+/** What `schemaLockCheckSql` found; fails when the lock is gone. */
+function schemaLockChecked(
+  row: Record<string, unknown> | undefined,
   lock: SchemaLock,
   columns: readonly ColumnSpec[],
-): Promise<{ pages: number; filenode: number; binary: boolean }> {
-  const { rows } = await client.query<{ pages: bigint; filenode: number; held: boolean; types: number[] }>(
-    `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint AS pages,
-            pg_relation_filenode($1::regclass) AS filenode,
-            EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $2 AND objid = $3
-                      AND objsubid = 2 AND pid = $4 AND granted) AS held,
-            ARRAY(SELECT a.atttypid::int FROM unnest($5::text[]) WITH ORDINALITY AS c(name, n)
-                  LEFT JOIN pg_attribute a ON a.attrelid = $1::regclass AND a.attname = c.name
-                    AND a.attnum > 0 AND NOT a.attisdropped
-                  ORDER BY c.n) AS types`,
-    [target, SCHEMA_LOCK_CLASS, lock.key, lock.pid, columns.map((c) => c.name)],
-  )
-  const { pages, filenode, held, types } = rows[0]!
+): { pages: number; filenode: number; binary: boolean } {
+  const { pages, filenode, held, types } = row as {
+    pages: bigint
+    filenode: number
+    held: boolean
+    types: number[]
+  }
   if (!held)
     throw new WarehouseError(
       'network',
