@@ -232,36 +232,25 @@ export class CopyRowWriter {
   }
 }
 
+/** Writes a value of any JS type the column type takes; false when it does not fit. */
 type Encoder = (writer: CopyRowWriter, value: unknown) => boolean
 
-/** Writes a value of any JS type the column type takes (`../values.ts`); false when it does not fit. */
-const ENCODERS: Readonly<Record<ColumnType, Encoder>> = {
-  varchar: (w, v) => {
-    const text = readText(v)
-    if (text !== undefined) w.text(text)
-    return text !== undefined
-  },
-  bigint: (w, v) => {
-    const n = readInt64(v)
-    if (n === undefined) return false
-    w.int64(n)
+/** An encoder from a reader (`../values.ts`: `undefined` for a value the type cannot hold) and a write. */
+const encoder =
+  <T>(read: (value: unknown) => T | undefined, write: (writer: CopyRowWriter, value: T) => void): Encoder =>
+  (writer, value) => {
+    const fitting = read(value)
+    if (fitting === undefined) return false
+    write(writer, fitting)
     return true
-  },
-  double: (w, v) => {
-    const n = readDouble(v)
-    if (n !== undefined) w.double(n)
-    return n !== undefined
-  },
-  boolean: (w, v) => {
-    const b = readBoolean(v)
-    if (b !== undefined) w.boolean(b)
-    return b !== undefined
-  },
-  timestamp: (w, v) => {
-    const instant = readInstant(v)
-    if (instant !== undefined) w.timestamp(instant.ms, instant.us)
-    return instant !== undefined
-  },
+  }
+
+const ENCODERS: Readonly<Record<ColumnType, Encoder>> = {
+  varchar: encoder(readText, (w, text) => w.text(text)),
+  bigint: encoder(readInt64, (w, n) => w.int64(n)),
+  double: encoder(readDouble, (w, n) => w.double(n)),
+  boolean: encoder(readBoolean, (w, b) => w.boolean(b)),
+  timestamp: encoder(readInstant, (w, instant) => w.timestamp(instant.ms, instant.us)),
 }
 
 /** Rows per chunk handed to the socket. */
