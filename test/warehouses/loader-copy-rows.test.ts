@@ -79,7 +79,16 @@ describe('PostgreSQL: batches already in COPY rows', { skip: await postgresUnava
     ])
   })
 
-  /** `sql` on a connection of the test's own. */
+  /** `sql` run by another loader, on a connection of its own (`query` makes a loader forget). */
+  const aside = async (sql: string, params: (string | number)[] = []) => {
+    const other = warehouse.open()
+    try {
+      return await other.query(sql, params)
+    } finally {
+      await other.close()
+    }
+  }
+  /** `work` on a client of the test's own (for what a loader does not do: a COPY of text). */
   const outside = async <T extends Record<string, unknown>>(
     work: (client: pg.Client) => Promise<T[]>,
   ): Promise<T[]> => {
@@ -145,12 +154,7 @@ describe('PostgreSQL: batches already in COPY rows', { skip: await postgresUnava
   test('columns changed by hand to other types get the rows as COPY text', async () => {
     const schema = await freshSchema()
     const table = `${q(schema)}.${q('t')}`
-    await outside(async (client) => {
-      await client.query(
-        `ALTER TABLE ${table} ALTER COLUMN n TYPE integer, ALTER COLUMN s TYPE jsonb USING s::jsonb`,
-      )
-      return []
-    })
+    await aside(`ALTER TABLE ${table} ALTER COLUMN n TYPE integer, ALTER COLUMN s TYPE jsonb USING s::jsonb`)
     const b = batch([
       ['a', '2026-11-20T10:00:00.000Z', '7', '{"plan": "pro"}'],
       ['b', null, '-8', null],
@@ -248,15 +252,6 @@ describe('PostgreSQL: batches already in COPY rows', { skip: await postgresUnava
   })
 
   describe('a loader remembers the ids it loads straight into a table, under a lock on the schema', () => {
-    /** `sql` run by another loader, on a connection of its own (`query` makes a loader forget). */
-    const aside = async (sql: string, params: (string | number)[] = []) => {
-      const other = warehouse.open()
-      try {
-        return await other.query(sql, params)
-      } finally {
-        await other.close()
-      }
-    }
     /** What a table holds. */
     const idsIn = async (schema: string) =>
       (await aside(`SELECT id FROM ${q(schema)}.${q('t')} ORDER BY id`)).map((r) => r.id)

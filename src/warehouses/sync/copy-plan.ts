@@ -96,8 +96,6 @@ class TableBatch {
   readonly columns: Map<string, Column>
   /** The batch's columns by slot; slot 0 is kept for `id`. */
   readonly specs: (ColumnSpec | undefined)[] = [undefined]
-  /** The type of each slot's column. */
-  readonly types: ColumnType[] = ['varchar']
   /** The row being planned: its values by slot (NULL where it has none), and the slots it has set. */
   readonly row: SlotValue[] = [undefined]
   readonly set: number[] = []
@@ -139,7 +137,6 @@ class TableBatch {
     if (column.slot < 0) {
       column.slot = name === ID_COLUMN ? 0 : this.specs.length
       this.specs[column.slot] = { name, type: column.type }
-      this.types[column.slot] = column.type
       if (column.slot > 0) this.row.push(undefined)
     }
     return column.slot
@@ -184,7 +181,7 @@ class TableBatch {
     if (seen !== undefined) return
     this.seen.set(key, this.ids.length)
     this.ids.push(key)
-    this.data.values(this.row, this.types)
+    this.data.values(this.row, this.specs as ColumnSpec[])
     this.ends.push(this.data.length)
     this.widths.push(this.row.length)
   }
@@ -199,7 +196,7 @@ class TableBatch {
       const data = new CopyRowWriter()
       for (const values of this.merged) {
         while (values.length < width) values.push(undefined)
-        data.values(values, this.types)
+        data.values(values, this.specs as ColumnSpec[])
       }
       return { table, mode, columns, rows: this.ids.length, data: data.rows(), ids: this.ids }
     }

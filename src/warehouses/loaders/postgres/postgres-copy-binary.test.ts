@@ -71,6 +71,7 @@ describe('COPY binary format', () => {
 
   // The planner writes rows whole (`values`): slot values with timestamps as epoch milliseconds.
   const TYPES: ColumnType[] = ['varchar', 'bigint', 'double', 'boolean', 'timestamp', 'varchar']
+  const COLUMNS: ColumnSpec[] = TYPES.map((type, i) => ({ name: `c${i}`, type }))
   const rowsWhole: (string | number | boolean | undefined)[][] = [
     ['plain ascii', 7, 2.5, true, Date.parse('2026-11-20T08:00:00.123Z'), undefined],
     ['ünïcode 😀', -(2 ** 60), -0, false, Date.parse('1999-12-31T23:59:59.999Z'), 'tail'],
@@ -81,7 +82,7 @@ describe('COPY binary format', () => {
   test('rows written whole are the rows written value by value', () => {
     for (const values of rowsWhole) {
       const whole = new CopyRowWriter(16)
-      whole.values(values, TYPES)
+      whole.values(values, COLUMNS)
       const single = new CopyRowWriter(16)
       single.row(values.length)
       values.forEach((v, i) => (v === undefined ? single.null() : single.value(v, TYPES[i]!)))
@@ -93,7 +94,7 @@ describe('COPY binary format', () => {
     const writer = new CopyRowWriter(8)
     const ends: number[] = []
     for (const values of rowsWhole) {
-      writer.values(values, TYPES)
+      writer.values(values, COLUMNS)
       ends.push(writer.length)
     }
     assert.deepEqual(copyRowEnds(writer.rows()), ends)

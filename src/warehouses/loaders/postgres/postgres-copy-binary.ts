@@ -66,23 +66,23 @@ export class CopyRowWriter {
   }
 
   /**
-   * A row of `values` (`undefined`: NULL) already in their columns' `types` (see `value`). Its text is
+   * A row of `values` (`undefined`: NULL) already in their `columns`' types (see `value`). Its text is
    * written in one go: the row as one string, with a placeholder for each field's length and for each
    * value that is not text, is written as UTF-8, then the placeholders are filled in. That holds when
    * the string is ASCII without NUL (its UTF-8 bytes are its characters); else the row is written
    * value by value.
    */
-  values(values: readonly (string | number | boolean | undefined)[], types: readonly ColumnType[]): void {
+  values(values: readonly (string | number | boolean | undefined)[], columns: readonly ColumnSpec[]): void {
     const width = values.length
     let text = FIELD_COUNT_PLACE
     for (let i = 0; i < width; i++) {
       const value = values[i]
       if (value === undefined) text += LENGTH_PLACE
-      else if (types[i] === 'varchar') {
+      else if (columns[i]!.type === 'varchar') {
         // Appended one after the other: `a + b` would make a string of its own first.
         text += LENGTH_PLACE
         text += value as string
-      } else text += types[i] === 'boolean' ? BOOLEAN_PLACE : EIGHT_BYTE_PLACE
+      } else text += columns[i]!.type === 'boolean' ? BOOLEAN_PLACE : EIGHT_BYTE_PLACE
     }
     this.reserve(text.length * 3)
     const start = this.length
@@ -91,7 +91,7 @@ export class CopyRowWriter {
       for (let i = 0; i < width; i++) {
         const value = values[i]
         if (value === undefined) this.null()
-        else this.value(value, types[i]!)
+        else this.value(value, columns[i]!.type)
       }
       return
     }
@@ -101,13 +101,13 @@ export class CopyRowWriter {
     for (let i = 0; i < width; i++) {
       const value = values[i]
       if (value === undefined) view.setInt32(this.length, NULL_LENGTH)
-      else if (types[i] === 'varchar') {
+      else if (columns[i]!.type === 'varchar') {
         const length = (value as string).length
         view.setInt32(this.length, length)
         this.length += length
       } else {
         // Over its placeholder.
-        this.value(value, types[i]!)
+        this.value(value, columns[i]!.type)
         continue
       }
       this.length += 4
@@ -287,20 +287,38 @@ export function* copyBinaryChunks(
   if (writer.length > 0) yield writer.rows()
 }
 
-/** Where each row of `rows` (binary COPY rows) ends. */
-export function copyRowEnds(rows: Uint8Array): number[] {
+/**
+ * Walks binary COPY rows: `field` for each value (its index in the row, where its bytes start, and
+ * its length, -1 for NULL), `rowEnd` where each row ends.
+ */
+function walkRows(
+  rows: Uint8Array,
+  field: (index: number, at: number, length: number) => void,
+  rowEnd: (end: number) => void,
+): void {
   const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength)
-  const ends: number[] = []
   let at = 0
   while (at < rows.byteLength) {
     const fields = view.getInt16(at)
     at += 2
     for (let f = 0; f < fields; f++) {
       const length = view.getInt32(at)
-      at += 4 + Math.max(0, length)
+      at += 4
+      field(f, at, length)
+      at += Math.max(0, length)
     }
-    ends.push(at)
+    rowEnd(at)
   }
+}
+
+/** Where each row of `rows` (binary COPY rows) ends. */
+export function copyRowEnds(rows: Uint8Array): number[] {
+  const ends: number[] = []
+  walkRows(
+    rows,
+    () => {},
+    (end) => ends.push(end),
+  )
   return ends
 }
 
@@ -309,23 +327,14 @@ export function copyRowsAsText(rows: Uint8Array, columns: readonly ColumnSpec[])
   const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength)
   const bytes = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength)
   let text = ''
-  let at = 0
-  while (at < rows.byteLength) {
-    const fields = view.getInt16(at)
-    at += 2
-    for (let f = 0; f < fields; f++) {
-      const length = view.getInt32(at)
-      at += 4
+  walkRows(
+    rows,
+    (f, at, length) => {
       if (f > 0) text += '\t'
-      if (length < 0) {
-        text += COPY_NULL
-        continue
-      }
-      text += fieldText(columns[f]!.type, view, bytes, at, length)
-      at += length
-    }
-    text += '\n'
-  }
+      text += length < 0 ? COPY_NULL : fieldText(columns[f]!.type, view, bytes, at, length)
+    },
+    () => (text += '\n'),
+  )
   return text
 }
 
