@@ -66,20 +66,24 @@ describe('ChunkBuildThreads', () => {
       const here = new CopyChunkBuilder({ threads: 0 })
       const expected = here.begin(start, 10)
       expected.add(records(10))
-      // The first chunk of a cold pool is built here while the thread starts; later ones go to it.
-      let job = first.begin(start, 10, true)
-      while (job.inline) {
-        await sleep(20)
-        job = first.begin(start, 10, true)
-      }
+      // The first chunk of a cold pool waits for the thread to start.
+      const job = first.begin(start, 10)
+      assert.equal(job.inline, false)
       job.add(records(10))
       const built = text(await expected.finish())
       assert.deepEqual(text(await job.finish()), built)
       await first.close()
 
-      // The next sync's first chunk goes straight to the thread, which is ready already.
+      // The next sync finds the thread started and ready.
+      const listener = new Listener()
+      const threads = pool.lease(listener)
+      assert.deepEqual(
+        threads.map((t) => t.ready),
+        [true],
+      )
+      await pool.release()
       const second = new CopyChunkBuilder({ pool, minRecords: 0 })
-      const warm = second.begin(start, 10, true)
+      const warm = second.begin(start, 10)
       assert.equal(warm.inline, false)
       warm.add(records(10))
       assert.deepEqual(text(await warm.finish()), built)

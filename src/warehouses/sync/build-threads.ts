@@ -11,16 +11,15 @@
  * end meanwhile. A thread that still has a chunk when its sync lets go of it is ended, so the next
  * sync never receives an earlier sync's chunk; a thread that ends is replaced at the next lease.
  */
-import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { CopyChunk, CopyChunkStart, CopyRecords } from './copy-chunk.ts'
 
 /**
- * Threads by default: one on a machine of two cores or fewer (the warehouse and the sync's own thread
- * need the other core), else two.
+ * Threads by default: two. A big sync builds all its chunks in them, and a thread waits for its next
+ * chunk's records while the sync's thread reads them: with one, the build fell behind the loads.
  */
-export const DEFAULT_BUILD_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1))
+export const DEFAULT_BUILD_THREADS = 2
 /** How long threads wait for the next sync. */
 export const DEFAULT_BUILD_IDLE_MS = 5 * 60_000
 

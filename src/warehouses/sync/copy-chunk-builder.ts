@@ -1,17 +1,19 @@
 /**
  * Builds a sync's COPY chunks (`CopyChunkBuild`) in build threads (`build-threads.ts`), so that the
- * JavaScript work of a chunk (reading each message, its rows, the plan, the COPY rows) runs on another
- * core while the sync's thread reads the stream and loads the chunk before. A chunk's records go to its
+ * JavaScript work of a chunk (reading each message, its rows, the plan, the COPY rows) runs beside
+ * the sync's thread, which reads the stream and loads the chunk before. A chunk's records go to its
  * thread batch by batch as they are read, so no thread holds a whole chunk of messages. Several chunks
- * are built at once: one per thread, one waiting per thread, and (`inlineWhenBusy`) one in the sync's
- * own thread while the threads are busy or still starting; the sync plans each against the schema it
- * knows and restates the plan once the chunks before it are planned (`rebasePlan`).
+ * are built at once, one per thread with one waiting per thread; the sync plans each against the
+ * schema it knows and restates the plan once the chunks before it are planned (`rebasePlan`).
  *
- * Threads are used when the sync expects enough records to be worth it (`start`, or the first chunk
- * of at least `minRecords`); smaller chunks are built in the sync's own thread. A thread that fails
- * or dies is not replaced during the sync: the chunks it had fail with `ChunkThreadGone` (the sync
- * builds them again in its own thread), and every chunk after is built in the sync's thread. Either
- * way the outcome is the same.
+ * A sync that expects enough records to be worth the threads (`minRecords`) builds every chunk there,
+ * its small first and last ones too; a smaller sync builds in its own thread. Chunks are not built in
+ * the sync's thread beside the threads: its optimized code does not last from one sync to the next
+ * (the garbage collector drops it with the objects it was made for, in a thread that does other work
+ * between syncs), so each sync compiled its build code again, where an idle build thread keeps it. A
+ * thread that fails or dies is not replaced during the sync: the chunks it had fail with
+ * `ChunkThreadGone` (the sync builds them again in its own thread), and every chunk after is built in
+ * the sync's thread. Either way the outcome is the same.
  */
 import {
   ChunkBuildThreads,
@@ -22,7 +24,7 @@ import {
 } from './build-threads.ts'
 import { CopyChunkBuild, type CopyChunk, type CopyChunkStart, type CopyRecords } from './copy-chunk.ts'
 
-/** Chunks of fewer records are built in the sync's thread. */
+/** Syncs of fewer records build their chunks in the sync's thread. */
 export const WORKER_MIN_RECORDS = 5000
 
 /** The thread building a chunk ended: the chunk has to be built again. */
@@ -37,7 +39,7 @@ export interface CopyJob {
 }
 
 export interface CopyChunkBuilderOptions {
-  /** The smallest chunk worth a thread (`Infinity`: never; 0: every chunk). Default `WORKER_MIN_RECORDS`. */
+  /** The smallest sync worth the threads (`Infinity`: never; 0: every sync). Default `WORKER_MIN_RECORDS`. */
   readonly minRecords?: number
   /**
    * The threads, kept by the caller from one sync to the next (a sync service's). Default: threads of
@@ -66,15 +68,12 @@ export class CopyChunkBuilder implements BuildThreadListener {
     if (this.#pool.count === 0) this.#failed = true
   }
 
-  /**
-   * How many chunks are worth sending off at once: two per thread (one building, one waiting), plus
-   * one built here with `inlineWhenBusy`.
-   */
-  parallelism(inlineWhenBusy: boolean): number {
-    return this.#failed ? 1 : 2 * this.#pool.count + (inlineWhenBusy ? 1 : 0)
+  /** How many chunks are worth sending off at once: two per thread (one building, one waiting). */
+  parallelism(): number {
+    return this.#failed ? 1 : 2 * this.#pool.count
   }
 
-  /** Whether a chunk of about `records` records goes to a thread. */
+  /** Whether a sync of about `records` records builds its chunks in the threads. */
   usesThreads(records: number): boolean {
     return !this.#failed && records >= this.#minRecords
   }
@@ -87,29 +86,17 @@ export class CopyChunkBuilder implements BuildThreadListener {
   }
 
   /**
-   * Starts a chunk of about `expected` records: in a thread, or in the sync's own thread (`inline`)
-   * for a small chunk, or when every thread is busy and `inlineWhenBusy`.
+   * Starts a chunk of a sync of about `expected` records: in a thread, or in the sync's own thread
+   * (`inline`) for a small sync or once the threads are gone.
    */
-  begin(start: CopyChunkStart, expected: number, inlineWhenBusy = false): CopyJob {
+  begin(start: CopyChunkStart, expected: number): CopyJob {
     if (!this.usesThreads(expected)) return inline(start)
     this.start()
     if (this.#failed) return inline(start)
-    if (inlineWhenBusy && this.busy()) return inline(start)
     const job = new WorkerJob(start)
     this.#waiting.push(job)
     this.#assign()
     return job
-  }
-
-  /**
-   * Whether a chunk begun now with `inlineWhenBusy` would be built in the sync's thread because the
-   * threads are busy: every thread has a chunk waiting already, or no thread is ready yet (the first
-   * chunks: the first load starts sooner).
-   */
-  busy(): boolean {
-    const threads = this.#threads
-    if (threads === undefined || this.#failed) return false
-    return threads.every((t) => !t.ready) || this.#waiting.length >= threads.length
   }
 
   /** Done with the threads: those still building a chunk end, the others go back to the pool. */

@@ -83,8 +83,8 @@ export interface SyncRunOptions {
   /** Ends the run after the chunk in hand (the worker is stopping). */
   readonly signal?: AbortSignal
   /**
-   * Chunks of at least this many records are built in a worker thread when the loader takes COPY
-   * text. Default `WORKER_MIN_RECORDS` (5,000); tests set 0 to use the thread for every chunk.
+   * A sync of at least this many records builds its chunks in worker threads when the loader takes
+   * COPY rows. Default `WORKER_MIN_RECORDS` (5,000); tests set 0 to use the threads for every sync.
    */
   readonly workerMinRecords?: number
   /**
@@ -94,8 +94,6 @@ export interface SyncRunOptions {
   readonly buildPool?: ChunkBuildThreads
   /** Without `buildPool`: how many threads (`DEFAULT_BUILD_THREADS`; 0: only the sync's own thread). */
   readonly buildThreads?: number
-  /** Whether the sync's own thread builds a chunk when every build thread is busy. Default true. */
-  readonly buildInline?: boolean
   /** Test hook: runs after a chunk's rows are loaded, before its position is committed. */
   readonly afterChunkLoaded?: () => Promise<void> | void
 }
@@ -144,9 +142,13 @@ class SyncRun {
   #loader: WarehouseLoader | undefined
   /** Builds COPY chunks, for loaders that take COPY rows. */
   #builder: CopyChunkBuilder | undefined
-  /** Chunks sent off so far (for the first chunks' sizes), and the topic's last offset when the run began. */
+  /**
+   * Chunks sent off so far (for the first chunks' sizes), the topic's last offset when the run began,
+   * and the records it had to load then.
+   */
   #chunksSent = 0
   #head = 0
+  #expected = 0
   /** The last chunk sent off to be built, settled (chunks settle in turn). */
   #settled: Promise<unknown> = Promise.resolve()
   /** The control-plane writes sent off so far (`#later`). */
@@ -270,8 +272,9 @@ class SyncRun {
     const position = await stream.position(topic, WAREHOUSE_SYNC_GROUP)
     const head = (await stream.stats()).topics.find((t) => t.topic === topic)?.headOffset ?? position
     this.#head = head
-    await this.#progress({ recordsTotal: Math.max(0, head - position) })
-    if (this.#builder?.usesThreads(head - position)) this.#builder.start()
+    this.#expected = Math.max(0, head - position)
+    await this.#progress({ recordsTotal: this.#expected })
+    if (this.#builder?.usesThreads(this.#expected)) this.#builder.start()
     // A chunk an earlier sync began and did not commit is loaded first, exactly as it was.
     let redo = await syncs.pendingChunk(warehouse.id)
     if (redo && redo.through <= position) redo = undefined
@@ -279,7 +282,7 @@ class SyncRun {
     // Pipelined: chunks are read and built ahead (by a producer, with build threads several at once)
     // while the chunk before loads. Nothing of a chunk is written before its turn: its bounds are
     // recorded, it loads, then its position is committed, one chunk after the other.
-    const ahead = new ChunkQueue(() => this.#builder?.parallelism(this.#o.buildInline ?? true) ?? 1)
+    const ahead = new ChunkQueue(() => this.#builder?.parallelism() ?? 1)
     const producer = (async () => {
       let after = position
       try {
@@ -420,8 +423,8 @@ class SyncRun {
           values.push(record.value)
         }
       }
-      // A thread is worth it for a small chunk of a big run too (the first chunks are small).
-      job ??= this.#builder.begin(start, Math.max(max, this.#head - after), this.#o.buildInline ?? true)
+      // Every chunk of a big run goes to the threads, its small first and last ones too.
+      job ??= this.#builder.begin(start, Math.max(max, this.#expected))
       if (!job.inline) {
         job.add({ keys, values, sources })
         // Reads are synchronous: between two, the loads of the chunk before get their turn (without
@@ -466,9 +469,6 @@ class SyncRun {
     const left = this.#head - after
     // Not split further below a quarter: each chunk's loads cost milliseconds per table, however small.
     if (left < 2 * full) size = Math.min(size, left <= full / 4 ? left : Math.ceil(left / 2))
-    // Built in this thread while the threads are busy: half a chunk at most, so that reading goes
-    // back soon to the threads' next chunks (a thread waits for its records while this one builds).
-    if ((this.#o.buildInline ?? true) && this.#builder.busy()) size = Math.min(size, Math.ceil(full / 2))
     return Math.min(full, Math.max(RAMP_MIN_RECORDS, size))
   }
 
