@@ -10,9 +10,10 @@
  * the rows it had loaded are not loaded twice and none are lost.
  *
  * Pipelined: chunks are read and built ahead while the chunk before loads (for warehouses that take
- * COPY rows, in build threads and in the sync's own thread, several at once; a chunk planned ahead has
- * its plan restated, or made again, on the schema the chunks before it leave). Reading ahead writes
- * nothing: bounds, load and position commit still go one chunk after the other, in order.
+ * COPY rows, in build threads, several at once, or in the sync's own thread for a small sync; a chunk
+ * planned ahead has its plan restated, or made again, on the schema the chunks before it leave).
+ * Reading ahead writes nothing: bounds, load and position commit still go one chunk after the other,
+ * in order.
  *
  * The sync stops at the records that were staged when it began, so a busy source cannot keep it going.
  */
@@ -384,7 +385,7 @@ class SyncRun {
       }
     }
 
-    // COPY rows, built batch by batch as the records are read (in a thread when the chunk is big).
+    // COPY rows, built batch by batch as the records are read (in the threads when the sync is big).
     const loader = this.#loader!
     const start: CopyChunkStart = {
       uuidTs: uuidTs.getTime(),
