@@ -68,6 +68,38 @@ describe('CopyChunkBuilder', () => {
     }
   })
 
+  test('chunks begun while a thread builds go to it at once and are answered in order', async () => {
+    const inline = new CopyChunkBuilder({ threads: 0 })
+    const threaded = new CopyChunkBuilder({ threads: 1, minRecords: 0 })
+    try {
+      const start = { uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }
+      const jobs = [0, 1, 2].map(() => threaded.begin(start, 600))
+      // Records of the three chunks, interleaved: each goes to its own chunk.
+      for (const [i, job] of jobs.entries()) job.add(records(i * 100, i * 100 + 50, true))
+      for (const [i, job] of jobs.entries()) job.add(records(i * 100 + 50, i * 100 + 100, false))
+      const there = await Promise.all(jobs.map((job) => job.finish()))
+      for (const [i, chunk] of there.entries()) {
+        const job = inline.begin(start, 600)
+        job.add(records(i * 100, i * 100 + 50, true))
+        job.add(records(i * 100 + 50, i * 100 + 100, false))
+        assert.deepEqual(comparable(chunk), comparable(await job.finish()))
+      }
+    } finally {
+      await inline.close()
+      await threaded.close()
+    }
+  })
+
+  test('every chunk sent to a thread that ends fails with ChunkThreadGone', async () => {
+    const builder = new CopyChunkBuilder({ threads: 1, minRecords: 0 })
+    // The thread is ready: both chunks go to it at once, the second queued behind the first.
+    await build(builder, 600)
+    const jobs = [0, 1].map(() => builder.begin({ uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }, 600))
+    for (const job of jobs) job.add(records(0, 100, true))
+    await builder.close()
+    for (const job of jobs) await assert.rejects(job.finish(), ChunkThreadGone)
+  })
+
   test('a chunk whose thread ends fails with ChunkThreadGone; later chunks are built here', async () => {
     const builder = new CopyChunkBuilder({ threads: 1, minRecords: 0 })
     const job = builder.begin({ uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }, 600)

@@ -3,8 +3,12 @@
  * JavaScript work of a chunk (reading each message, its rows, the plan, the COPY rows) runs beside
  * the sync's thread, which reads the stream and loads the chunk before. A chunk's records go to its
  * thread batch by batch as they are read, so no thread holds a whole chunk of messages. Several chunks
- * are built at once, one per thread with one waiting per thread; the sync plans each against the
- * schema it knows and restates the plan once the chunks before it are planned (`rebasePlan`).
+ * are built at once (`parallelism`, about two per thread). Each goes to a thread when it is begun, the
+ * one likely to be free first, and its records are posted as they are read: behind a chunk being
+ * built they wait in the thread's message queue, outside any JavaScript heap. (Held in the sync's
+ * thread until a thread was free, they outlived its young generation: its scavenges took about twice
+ * as long.) The sync plans each chunk against the schema it knows and restates the plan once the
+ * chunks before it are planned (`rebasePlan`).
  *
  * A sync that expects enough records to be worth the threads (`minRecords`) builds every chunk there,
  * its small first and last ones too; a smaller sync builds in its own thread. Chunks are not built in
@@ -55,11 +59,12 @@ export class CopyChunkBuilder implements BuildThreadListener {
   readonly #pool: ChunkBuildThreads
   readonly #ownPool: boolean
   #threads: BuildThread[] | undefined
-  /** Each thread's chunk being built. */
-  readonly #jobs = new Map<BuildThread, WorkerJob>()
+  /** Each thread's chunks in the order sent: the first is being built, the others wait in its queue. */
+  readonly #jobs = new Map<BuildThread, WorkerJob[]>()
   #failed = false
-  /** Jobs waiting for a free thread, in order. */
+  /** Jobs waiting for a thread to be ready (at the start of a cold pool), in order. */
   readonly #waiting: WorkerJob[] = []
+  #begun = 0
 
   constructor(options: CopyChunkBuilderOptions = {}) {
     this.#minRecords = options.minRecords ?? WORKER_MIN_RECORDS
@@ -68,7 +73,7 @@ export class CopyChunkBuilder implements BuildThreadListener {
     if (this.#pool.count === 0) this.#failed = true
   }
 
-  /** How many chunks are worth sending off at once: two per thread (one building, one waiting). */
+  /** How many chunks are worth sending off at once: two per thread (one building, one queued). */
   parallelism(): number {
     return this.#failed ? 1 : 2 * this.#pool.count
   }
@@ -93,19 +98,27 @@ export class CopyChunkBuilder implements BuildThreadListener {
     if (!this.usesThreads(expected)) return inline(start)
     this.start()
     if (this.#failed) return inline(start)
-    const job = new WorkerJob(start)
+    const job = new WorkerJob(start, this.#begun++)
     this.#waiting.push(job)
     this.#assign()
     return job
   }
 
-  /** Done with the threads: those still building a chunk end, the others go back to the pool. */
+  /**
+   * Done with the threads: chunks not answered yet fail (`ChunkThreadGone`), the threads that had them
+   * end, the others go back to the pool.
+   */
   async close(): Promise<void> {
     const threads = this.#threads
     this.#threads = undefined
     this.#fail()
-    if (threads !== undefined) await this.#pool.release([...this.#jobs.keys()])
+    const busy: BuildThread[] = []
+    for (const [thread, jobs] of this.#jobs) {
+      if (jobs.length > 0) busy.push(thread)
+      for (const job of jobs) job.gone()
+    }
     this.#jobs.clear()
+    if (threads !== undefined) await this.#pool.release(busy)
     if (this.#ownPool) await this.#pool.close()
   }
 
@@ -114,26 +127,43 @@ export class CopyChunkBuilder implements BuildThreadListener {
   }
 
   reply(thread: BuildThread, reply: ChunkReply): void {
-    const job = this.#jobs.get(thread)
-    this.#jobs.delete(thread)
-    job?.settle(reply)
+    // A thread answers its chunks in the order they were sent.
+    this.#jobs.get(thread)?.shift()?.settle(reply)
     this.#assign()
   }
 
   gone(thread: BuildThread): void {
-    this.#jobs.get(thread)?.gone()
+    for (const job of this.#jobs.get(thread) ?? []) job.gone()
     this.#jobs.delete(thread)
     this.#fail()
   }
 
-  /** Gives waiting jobs to free threads. */
+  /**
+   * Gives waiting jobs, in order, to the ready thread likely to be free first: the one with the fewest
+   * records sent and not answered, or, as many, the one whose oldest chunk was begun first.
+   */
   #assign(): void {
-    for (const thread of this.#threads ?? []) {
-      if (this.#waiting.length === 0) return
-      if (!thread.ready || this.#jobs.has(thread)) continue
+    while (this.#waiting.length > 0) {
+      let chosen: BuildThread | undefined
+      let least = Infinity
+      let oldest = Infinity
+      for (const thread of this.#threads ?? []) {
+        if (!thread.ready) continue
+        const jobs = this.#jobs.get(thread) ?? []
+        const records = jobs.reduce((sum, job) => sum + job.records, 0)
+        const first = jobs[0]?.order ?? -1
+        if (records < least || (records === least && first < oldest)) {
+          chosen = thread
+          least = records
+          oldest = first
+        }
+      }
+      if (chosen === undefined) return
       const job = this.#waiting.shift()!
-      this.#jobs.set(thread, job)
-      job.run(thread)
+      let jobs = this.#jobs.get(chosen)
+      if (jobs === undefined) this.#jobs.set(chosen, (jobs = []))
+      jobs.push(job)
+      job.run(chosen)
     }
   }
 
@@ -156,6 +186,10 @@ function inline(start: CopyChunkStart): CopyJob {
 /** A chunk built by a thread; its messages wait until it has one. */
 class WorkerJob implements CopyJob {
   readonly inline = false
+  /** Records added so far. */
+  records = 0
+  /** Jobs begun before this one (by the same builder). */
+  readonly order: number
   #thread: BuildThread | undefined
   #pending: BuildMessage[] = []
   #settled = false
@@ -163,7 +197,8 @@ class WorkerJob implements CopyJob {
   #resolve!: (chunk: CopyChunk) => void
   #reject!: (error: Error) => void
 
-  constructor(start: CopyChunkStart) {
+  constructor(start: CopyChunkStart, order: number) {
+    this.order = order
     this.#outcome = new Promise<CopyChunk>((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
@@ -174,6 +209,7 @@ class WorkerJob implements CopyJob {
   }
 
   add(records: CopyRecords): void {
+    this.records += records.keys.length
     this.#send({ records })
   }
 

@@ -356,7 +356,7 @@ export class PostgresLoader implements WarehouseLoader {
         })
         for (const [id] of found.rows) existing.add(id)
       }
-      if (known !== undefined) for (const id of ids) if (known.ids.has(id)) existing.add(id)
+      if (known !== undefined) addKnown(existing, ids, known.ids)
       const fresh = existing.size === 0 ? ids : ids.filter((id) => !existing.has(id))
       if (fresh.length === 0) return { loaded: { ...measured, ids: fresh }, inserted: 0 }
       const rows = existing.size === 0 ? [batch.data] : rowsWithout(batch.data, ids, existing)
@@ -515,6 +515,16 @@ async function copyIn(
   }
   const framed = [COPY_BINARY_HEADER, ...data, COPY_BINARY_TRAILER]
   await pipeline(Readable.from(copyMessages(framed)), client.query(copyFrom(`${sql} (FORMAT binary)`)))
+}
+
+/**
+ * Adds to `existing` the ids of `ids` that are in `known`. A function of its own, not a loop in the load
+ * that calls it: the loop over every id makes its function hot, and V8 compiles a hot function again
+ * after each garbage collection that drops its code (a load's whole callback, with what it inlines,
+ * took 70-100 ms of compiling each time).
+ */
+function addKnown(existing: Set<string>, ids: readonly string[], known: ReadonlySet<string>): void {
+  for (const id of ids) if (known.has(id)) existing.add(id)
 }
 
 /** The rows of `data` whose id (`ids`, in row order) is not in `existing`, as runs of adjacent rows. */
