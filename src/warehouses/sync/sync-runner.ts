@@ -808,16 +808,13 @@ class ChunkReader {
       max: Math.min(size, left),
       maxBytes: this.redo === undefined ? CHUNK_BYTES - this.#bytes : Number.MAX_SAFE_INTEGER,
     })
-    const redo = this.redo
-    const kept = redo
-      ? records.filter((r) => r.offset <= redo.through)
-      : records.filter((r) => r.appendedAt <= this.startedAt)
+    const kept = recordsBefore(records, this.redo, this.startedAt)
     // Past the chunk's end, or the records the sync began with: nothing after these.
     if (kept.length < records.length || records.length === 0) this.#done = true
     if (kept.length > 0) {
       this.read += kept.length
       this.through = kept.at(-1)!.offset
-      for (const r of kept) this.#bytes += typeof r.value === 'string' ? r.value.length : r.value.byteLength
+      this.#bytes += valueBytes(kept)
     }
     return kept
   }
@@ -831,6 +828,28 @@ class ChunkReader {
       for (const r of records) all.push(r)
     }
   }
+}
+
+/**
+ * The records within a chunk: through the end of the chunk being redone, else those appended by the
+ * time the sync began. (This loop and the next are functions of their own, for the reason given at
+ * `recordsOf`.)
+ */
+function recordsBefore(
+  records: readonly StreamRecord[],
+  redo: { through: number } | undefined,
+  startedAt: number,
+): StreamRecord[] {
+  return redo
+    ? records.filter((r) => r.offset <= redo.through)
+    : records.filter((r) => r.appendedAt <= startedAt)
+}
+
+/** The bytes of the records' values (characters of a string value). */
+function valueBytes(records: readonly StreamRecord[]): number {
+  let bytes = 0
+  for (const r of records) bytes += typeof r.value === 'string' ? r.value.length : r.value.byteLength
+  return bytes
 }
 
 /** A chunk's sources as its records name them: Selective Sync's rules, and each source turned on. */
