@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { copyRowsAsText } from '../loaders/postgres/postgres-copy-binary.ts'
+import { ChunkBuildThreads } from './build-threads.ts'
 import { ChunkThreadGone, CopyChunkBuilder } from './copy-chunk-builder.ts'
 import type { CopyChunk, CopyRecords } from './copy-chunk.ts'
 
@@ -68,36 +69,50 @@ describe('CopyChunkBuilder', () => {
     }
   })
 
-  test('chunks begun while a thread builds go to it at once and are answered in order', async () => {
+  test('chunks begun before the last one finished are built whole, one after the other', async () => {
     const inline = new CopyChunkBuilder({ threads: 0 })
-    const threaded = new CopyChunkBuilder({ threads: 1, minRecords: 0 })
-    try {
-      const start = { uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }
-      const jobs = [0, 1, 2].map(() => threaded.begin(start, 600))
-      // Records of the three chunks, interleaved: each goes to its own chunk.
-      for (const [i, job] of jobs.entries()) job.add(records(i * 100, i * 100 + 50, true))
-      for (const [i, job] of jobs.entries()) job.add(records(i * 100 + 50, i * 100 + 100, false))
-      const there = await Promise.all(jobs.map((job) => job.finish()))
-      for (const [i, chunk] of there.entries()) {
-        const job = inline.begin(start, 600)
-        job.add(records(i * 100, i * 100 + 50, true))
-        job.add(records(i * 100 + 50, i * 100 + 100, false))
-        assert.deepEqual(comparable(chunk), comparable(await job.finish()))
+    // Two threads, cold (four chunks begun before either is ready), then one warm thread.
+    for (const [threads, warm] of [
+      [2, false],
+      [1, true],
+    ] as const) {
+      const threaded = new CopyChunkBuilder({ threads, minRecords: 0 })
+      try {
+        if (warm) await build(threaded, 600)
+        const start = { uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }
+        const jobs = [0, 1, 2, 3].map(() => threaded.begin(start, 600))
+        // Each chunk's records, interleaved with the others', and the chunks finished out of order.
+        for (const [i, job] of jobs.entries()) job.add(records(i * 100, i * 100 + 50, true))
+        for (const [i, job] of jobs.entries()) job.add(records(i * 100 + 50, i * 100 + 100, false))
+        const there = await Promise.all([3, 1, 0, 2].map((i) => jobs[i]!.finish()))
+        for (const [n, i] of [3, 1, 0, 2].entries()) {
+          const job = inline.begin(start, 600)
+          job.add(records(i * 100, i * 100 + 50, true))
+          job.add(records(i * 100 + 50, i * 100 + 100, false))
+          assert.deepEqual(comparable(there[n]!), comparable(await job.finish()), `chunk ${i}`)
+        }
+      } finally {
+        await threaded.close()
       }
-    } finally {
-      await inline.close()
-      await threaded.close()
     }
+    await inline.close()
   })
 
-  test('every chunk sent to a thread that ends fails with ChunkThreadGone', async () => {
-    const builder = new CopyChunkBuilder({ threads: 1, minRecords: 0 })
-    // The thread is ready: both chunks go to it at once, the second queued behind the first.
-    await build(builder, 600)
-    const jobs = [0, 1].map(() => builder.begin({ uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }, 600))
-    for (const job of jobs) job.add(records(0, 100, true))
-    await builder.close()
-    for (const job of jobs) await assert.rejects(job.finish(), ChunkThreadGone)
+  test('every chunk of a thread that ends fails with ChunkThreadGone; later chunks are built here', async () => {
+    const pool = new ChunkBuildThreads({ count: 1 })
+    const builder = new CopyChunkBuilder({ pool, minRecords: 0 })
+    try {
+      // The thread is ready: the first chunk's records go to it, the second's wait for its finish.
+      await build(builder, 600)
+      const start = { uuidTs: Date.parse(at), maxColumnsPerTable: 1600 }
+      const jobs = [0, 1].map(() => builder.begin(start, 600))
+      for (const job of jobs) job.add(records(0, 100, true))
+      await pool.close()
+      for (const job of jobs) await assert.rejects(job.finish(), ChunkThreadGone)
+      assert.equal(builder.begin(start, 600).inline, true)
+    } finally {
+      await builder.close()
+    }
   })
 
   test('a chunk whose thread ends fails with ChunkThreadGone; later chunks are built here', async () => {

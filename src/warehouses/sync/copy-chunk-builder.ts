@@ -2,13 +2,14 @@
  * Builds a sync's COPY chunks (`CopyChunkBuild`) in build threads (`build-threads.ts`), so that the
  * JavaScript work of a chunk (reading each message, its rows, the plan, the COPY rows) runs beside
  * the sync's thread, which reads the stream and loads the chunk before. A chunk's records go to its
- * thread batch by batch as they are read, so no thread holds a whole chunk of messages. Several chunks
- * are built at once (`parallelism`, about two per thread). Each goes to a thread when it is begun, the
- * one likely to be free first, and its records are posted as they are read: behind a chunk being
- * built they wait in the thread's message queue, outside any JavaScript heap. (Held in the sync's
- * thread until a thread was free, they outlived its young generation: its scavenges took about twice
- * as long.) The sync plans each chunk against the schema it knows and restates the plan once the
- * chunks before it are planned (`rebasePlan`).
+ * thread batch by batch as they are read, so no thread's heap holds a whole chunk of messages. Several
+ * chunks are built at once (`parallelism`, two per thread). Each goes to a thread when it is begun, the
+ * one likely to be free first, and a thread builds its chunks one after the other, each from its
+ * messages in order: a chunk's messages go to the thread once the chunk before it there has sent its
+ * `finish` (in a sync, at once). Behind the chunk being built they wait in the thread's message
+ * queue, outside any JavaScript heap. (Held in the sync's thread until a thread was free, they outlived
+ * its young generation: its scavenges took about twice as long.) The sync plans each chunk against
+ * the schema it knows and restates the plan once the chunks before it are planned (`rebasePlan`).
  *
  * A sync that expects enough records to be worth the threads (`minRecords`) builds every chunk there,
  * its small first and last ones too; a smaller sync builds in its own thread. Chunks are not built in
@@ -59,11 +60,9 @@ export class CopyChunkBuilder implements BuildThreadListener {
   readonly #pool: ChunkBuildThreads
   readonly #ownPool: boolean
   #threads: BuildThread[] | undefined
-  /** Each thread's chunks in the order sent: the first is being built, the others wait in its queue. */
+  /** Each thread's chunks not answered yet, in the order sent: the first is the one being built. */
   readonly #jobs = new Map<BuildThread, WorkerJob[]>()
   #failed = false
-  /** Jobs waiting for a thread to be ready (at the start of a cold pool), in order. */
-  readonly #waiting: WorkerJob[] = []
   #begun = 0
 
   constructor(options: CopyChunkBuilderOptions = {}) {
@@ -87,20 +86,40 @@ export class CopyChunkBuilder implements BuildThreadListener {
   start(): void {
     if (this.#threads !== undefined || this.#failed) return
     this.#threads = this.#pool.lease(this)
-    if (this.#threads.length === 0) this.#fail()
+    if (this.#threads.length === 0) this.#failed = true
   }
 
   /**
    * Starts a chunk of a sync of about `expected` records: in a thread, or in the sync's own thread
-   * (`inline`) for a small sync or once the threads are gone.
+   * (`inline`) for a small sync or once the threads are gone. A chunk goes to the thread likely to be
+   * free first: the one with the fewest records sent and not answered, or, as many, the one whose
+   * oldest chunk was begun first.
    */
   begin(start: CopyChunkStart, expected: number): CopyJob {
     if (!this.usesThreads(expected)) return inline(start)
     this.start()
     if (this.#failed) return inline(start)
-    const job = new WorkerJob(start, this.#begun++)
-    this.#waiting.push(job)
-    this.#assign()
+    let chosen: BuildThread | undefined
+    let least = Infinity
+    let oldest = Infinity
+    for (const thread of this.#threads!) {
+      const jobs = this.#jobs.get(thread) ?? []
+      const records = jobs.reduce((sum, job) => sum + job.records, 0)
+      const first = jobs[0]?.order ?? -1
+      if (records < least || (records === least && first < oldest)) {
+        chosen = thread
+        least = records
+        oldest = first
+      }
+    }
+    const thread = chosen!
+    let jobs = this.#jobs.get(thread)
+    if (jobs === undefined) this.#jobs.set(thread, (jobs = []))
+    const job = new WorkerJob(start, this.#begun++, thread)
+    const before = jobs.at(-1)
+    jobs.push(job)
+    if (before !== undefined) before.chain(job)
+    else if (thread.ready) job.open()
     return job
   }
 
@@ -111,7 +130,7 @@ export class CopyChunkBuilder implements BuildThreadListener {
   async close(): Promise<void> {
     const threads = this.#threads
     this.#threads = undefined
-    this.#fail()
+    this.#failed = true
     const busy: BuildThread[] = []
     for (const [thread, jobs] of this.#jobs) {
       if (jobs.length > 0) busy.push(thread)
@@ -122,55 +141,20 @@ export class CopyChunkBuilder implements BuildThreadListener {
     if (this.#ownPool) await this.#pool.close()
   }
 
-  ready(): void {
-    this.#assign()
+  ready(thread: BuildThread): void {
+    this.#jobs.get(thread)?.[0]?.open()
   }
 
   reply(thread: BuildThread, reply: ChunkReply): void {
     // A thread answers its chunks in the order they were sent.
     this.#jobs.get(thread)?.shift()?.settle(reply)
-    this.#assign()
   }
 
+  /** A thread ended: its chunks fail (to be built again), and later ones are built in this thread. */
   gone(thread: BuildThread): void {
     for (const job of this.#jobs.get(thread) ?? []) job.gone()
     this.#jobs.delete(thread)
-    this.#fail()
-  }
-
-  /**
-   * Gives waiting jobs, in order, to the ready thread likely to be free first: the one with the fewest
-   * records sent and not answered, or, as many, the one whose oldest chunk was begun first.
-   */
-  #assign(): void {
-    while (this.#waiting.length > 0) {
-      let chosen: BuildThread | undefined
-      let least = Infinity
-      let oldest = Infinity
-      for (const thread of this.#threads ?? []) {
-        if (!thread.ready) continue
-        const jobs = this.#jobs.get(thread) ?? []
-        const records = jobs.reduce((sum, job) => sum + job.records, 0)
-        const first = jobs[0]?.order ?? -1
-        if (records < least || (records === least && first < oldest)) {
-          chosen = thread
-          least = records
-          oldest = first
-        }
-      }
-      if (chosen === undefined) return
-      const job = this.#waiting.shift()!
-      let jobs = this.#jobs.get(chosen)
-      if (jobs === undefined) this.#jobs.set(chosen, (jobs = []))
-      jobs.push(job)
-      job.run(chosen)
-    }
-  }
-
-  /** No more threads: waiting jobs fail (to be built again), later ones are built in this thread. */
-  #fail(): void {
     this.#failed = true
-    for (const job of this.#waiting.splice(0)) job.gone()
   }
 }
 
@@ -183,22 +167,32 @@ function inline(start: CopyChunkStart): CopyJob {
   }
 }
 
-/** A chunk built by a thread; its messages wait until it has one. */
+/**
+ * A chunk built by a thread. Its messages go to the thread once the thread is ready and the chunk
+ * before it there has sent its `finish` (a thread builds one chunk at a time, from its messages in
+ * order); until then they wait here.
+ */
 class WorkerJob implements CopyJob {
   readonly inline = false
   /** Records added so far. */
   records = 0
   /** Jobs begun before this one (by the same builder). */
   readonly order: number
-  #thread: BuildThread | undefined
+  readonly #thread: BuildThread
+  /** Posting to the thread (its messages no longer wait). */
+  #open = false
   #pending: BuildMessage[] = []
+  #finished = false
+  /** The chunk sent to the same thread after this one. */
+  #next: WorkerJob | undefined
   #settled = false
   readonly #outcome: Promise<CopyChunk>
   #resolve!: (chunk: CopyChunk) => void
   #reject!: (error: Error) => void
 
-  constructor(start: CopyChunkStart, order: number) {
+  constructor(start: CopyChunkStart, order: number, thread: BuildThread) {
     this.order = order
+    this.#thread = thread
     this.#outcome = new Promise<CopyChunk>((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
@@ -209,19 +203,33 @@ class WorkerJob implements CopyJob {
   }
 
   add(records: CopyRecords): void {
+    if (this.#finished) throw new Error('records added to a chunk after its finish')
     this.records += records.keys.length
     this.#send({ records })
   }
 
   finish(): Promise<CopyChunk> {
-    this.#send({ finish: true })
+    if (!this.#finished) {
+      this.#finished = true
+      this.#send({ finish: true })
+      if (this.#open) this.#next?.open()
+    }
     return this.#outcome
   }
 
-  run(thread: BuildThread): void {
-    this.#thread = thread
-    for (const message of this.#pending) thread.post(message)
+  /** `next` is sent to the same thread after this chunk. */
+  chain(next: WorkerJob): void {
+    this.#next = next
+    if (this.#open && this.#finished) next.open()
+  }
+
+  /** Sends what waited, then each message as it comes; the next chunk opens once this one has finished. */
+  open(): void {
+    if (this.#open) return
+    this.#open = true
+    for (const message of this.#pending) this.#send(message)
     this.#pending = []
+    if (this.#finished) this.#next?.open()
   }
 
   settle(reply: ChunkReply): void {
@@ -234,12 +242,13 @@ class WorkerJob implements CopyJob {
   gone(): void {
     if (this.#settled) return
     this.#settled = true
+    this.#pending = []
     this.#reject(new ChunkThreadGone('the thread building the chunk ended'))
   }
 
   #send(message: BuildMessage): void {
     if (this.#settled) return
-    if (this.#thread === undefined) this.#pending.push(message)
-    else this.#thread.post(message)
+    if (this.#open) this.#thread.post(message)
+    else this.#pending.push(message)
   }
 }
