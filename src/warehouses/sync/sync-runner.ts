@@ -814,7 +814,7 @@ class ChunkReader {
     if (kept.length > 0) {
       this.read += kept.length
       this.through = kept.at(-1)!.offset
-      this.#bytes += valueBytes(kept)
+      this.#bytes += valueLengths(kept)
     }
     return kept
   }
@@ -845,8 +845,11 @@ function recordsBefore(
     : records.filter((r) => r.appendedAt <= startedAt)
 }
 
-/** The bytes of the records' values (characters of a string value). */
-function valueBytes(records: readonly StreamRecord[]): number {
+/**
+ * The records' values' lengths: bytes of a byte value, characters of a string (the chunk's size is
+ * bounded roughly; the stream's `valueBytes` counts a string's UTF-8 bytes).
+ */
+function valueLengths(records: readonly StreamRecord[]): number {
   let bytes = 0
   for (const r of records) bytes += typeof r.value === 'string' ? r.value.length : r.value.byteLength
   return bytes
