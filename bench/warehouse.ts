@@ -15,11 +15,13 @@
  * baseline's rows come from the same staged records through the same pure functions (`stagedRows`,
  * `planSchema`, per-chunk dedup) and are encoded as COPY text beforehand; only the COPY is timed.
  *
- * `--rounds` rounds each time a raw COPY, then a sync of the same messages staged for a source of its
- * own (a schema of its own), and rate the sync against that round's COPY, so that a drift of the
- * machine's speed touches both sides of a ratio alike; the ratio reported is the median. Before each
- * timed part the server is vacuumed and checkpointed, and this process's heap collected, so that no
- * part pays for the one before; a round's tables are dropped after it.
+ * `--rounds` rounds each stage the messages again for a source of its own (a schema of its own), then
+ * time a raw COPY, the sync, and a raw COPY again, one right after the other, and rate the sync
+ * against the mean of the round's two COPYs: a drift of the machine's speed during the round touches
+ * both sides of its ratio alike (on this shared machine the same work takes up to half as long again
+ * from one minute to the next). The ratio reported is the median of the rounds. Before each timed part
+ * the server is vacuumed and checkpointed, and this process's heap collected, so that no part pays
+ * for the one before; each part's tables are dropped after it.
  *
  * The syncs measured are not the process's first: as on a running server, whose sync service keeps
  * its build threads from one sync to the next, a smaller sync of another source (`--warmup`
@@ -31,6 +33,7 @@
  * PostgreSQL: `SWITCHYARD_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/postgres (a
  * user that may create databases). `--help` lists the options.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -439,6 +442,23 @@ async function quiesce(client: pg.Client): Promise<void> {
   // And this process's heap without the garbage of what ran before (the baseline's preparation leaves
   // hundreds of megabytes): with `--expose-gc`, as `npm run bench:warehouse` runs it.
   ;(globalThis as { gc?: () => void }).gc?.()
+  await settle()
+}
+
+/**
+ * Waits until what ran before has finished in the background: the stream's WAL checkpoints (a thread
+ * of this process) after the messages were staged, and the kernel's writing of dirty pages. At most
+ * ten seconds; this process is idle when it used under a tenth of a core over a quarter of a second.
+ */
+async function settle(): Promise<void> {
+  execFileSync('sync')
+  for (let waited = 0; waited < 10_000; waited += 250) {
+    const before = process.cpuUsage()
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const used = process.cpuUsage(before)
+    if ((used.user + used.system) / 1000 < 25) break
+  }
+  execFileSync('sync')
 }
 
 // --- The sync ---------------------------------------------------------------------------------------
@@ -628,28 +648,33 @@ try {
     `  baseline preparation (not timed): rows ${(rowsMs / 1000).toFixed(1)} s, COPY text ${(encodeMs / 1000).toFixed(1)} s`,
   )
 
-  // Rounds of a raw COPY then a sync of the same messages (staged again for a source of its own, a
-  // schema of its own), each rated against its own round's raw COPY: a drift of the machine's speed
-  // over the run touches both sides of a ratio alike.
+  // Rounds of a sync of the same messages (staged again for a source of its own, a schema of its own,
+  // before anything of the round is timed) between two raw COPYs, each round rated against the mean
+  // of its two: a drift of the machine's speed over the round touches both sides of its ratio alike
+  // (the sync is as far from the mean's middle as each COPY).
   const ratios: number[] = []
   const binaryRatios: number[] = []
   for (let round = 1; round <= ROUNDS; round++) {
-    const text = await rawCopy(url, `raw_copy_${round}`, encoded, 'text')
-    const { seconds: raw, serverCpuSeconds: rawServerCpu } = text
-    // For comparison: the sync sends its rows in the binary format, which the server parses less.
-    const binary = await rawCopy(url, `raw_binary_copy_${round}`, encoded, 'binary')
     const slug = round === 1 ? 'web' : `web_${round}`
     const sourceId = round === 1 ? firstSource : await addSource(store, ids, slug)
     if (round > 1) await stage(stream, ids.topic, ids, sourceId, MESSAGES, 42)
+    const before = await rawCopy(url, `raw_copy_${round}`, encoded, 'text')
     const synced = await sync(store, stream, dataDir, url, ids, buildPool, sourceId)
     // Every round's sync reports on the same number of sources: one.
     await store.warehouses.disconnectSource(ids.workspaceId, ids.warehouse.id, sourceId)
-    // The round's tables go, so that the next round's `VACUUM ANALYZE` does not analyse them again.
-    await dropSchemas(url, [
-      `raw_copy_${round}`,
-      `raw_binary_copy_${round}`,
-      sourceSchemaName(slug, sourceId),
-    ])
+    // Each part's tables go before the next, so that each COPY finds the database as the first did,
+    // and the next `VACUUM ANALYZE` does not analyse them again.
+    await dropSchemas(url, [`raw_copy_${round}`, sourceSchemaName(slug, sourceId)])
+    const after = await rawCopy(url, `raw_copy_after_${round}`, encoded, 'text')
+    await dropSchemas(url, [`raw_copy_after_${round}`])
+    // For comparison: the sync sends its rows in the binary format, which the server parses less.
+    const binary = await rawCopy(url, `raw_binary_copy_${round}`, encoded, 'binary')
+    await dropSchemas(url, [`raw_binary_copy_${round}`])
+    const raw = (before.seconds + after.seconds) / 2
+    const rawServerCpu =
+      before.serverCpuSeconds === undefined || after.serverCpuSeconds === undefined
+        ? undefined
+        : (before.serverCpuSeconds + after.serverCpuSeconds) / 2
     const otherMs = synced.seconds * 1000 - synced.preparationMs - synced.loadingMs
     // A sync counts a user upserted again in a later chunk as a row, and its chunks (smaller at the
     // start and end of a run) are not the baseline's: it is rated by the rows both load, at most.
@@ -662,7 +687,8 @@ try {
       `  round ${round}: ${ratio.toFixed(2)}× (against a binary raw COPY: ${binaryRatio.toFixed(2)}×)`,
     )
     console.log(
-      `    raw COPY: ${raw.toFixed(2)} s, ${rate(baselineRowCount, raw)} rows/s${serverCpu(rawServerCpu)}`,
+      `    raw COPY: ${raw.toFixed(2)} s (${before.seconds.toFixed(2)} s before the sync, ` +
+        `${after.seconds.toFixed(2)} s after), ${rate(baselineRowCount, raw)} rows/s${serverCpu(rawServerCpu)}`,
     )
     console.log(
       `    raw COPY (binary): ${binary.seconds.toFixed(2)} s, ${rate(baselineRowCount, binary.seconds)} rows/s` +

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import {
+  canonicalMillis,
   correctedTimestamp,
   formatTimestamp,
   parseCanonical,
@@ -58,6 +59,17 @@ describe('the canonical fast path agrees with the full parser', () => {
     ['2026-01-01T24:00:00.000Z', undefined], // Date.parse alone would say Jan 2
     ['2026-13-01T00:00:00.000Z', undefined],
     ['2026-01-01T23:60:00.000Z', undefined],
+    // A character just below '0' or just above '9', in each field.
+    ['2/26-01-02T03:04:05.678Z', undefined],
+    ['202:-01-02T03:04:05.678Z', undefined],
+    ['2026-/1-02T03:04:05.678Z', undefined],
+    ['2026-01-0:T03:04:05.678Z', undefined],
+    ['2026-01-02T/3:04:05.678Z', undefined],
+    ['2026-01-02T03:0:05.678Z', undefined],
+    ['2026-01-02T03:04:0/.678Z', undefined],
+    ['2026-01-02T03:04:05.:78Z', undefined],
+    ['2026-01-02T03:04:05.67/Z', undefined],
+    ['2026-01-02T03:04:05.6\u0668Z', undefined], // an Arabic-Indic digit
   ]
   for (const [input, expected] of cases) {
     test(`${input} → ${expected ?? 'absent'}`, () => {
@@ -65,6 +77,17 @@ describe('the canonical fast path agrees with the full parser', () => {
       assert.equal(readTimestamp(input)?.text, expected)
     })
   }
+
+  test('every instant of years 0001-9999 reads back from its toISOString()', () => {
+    let seed = 7
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
+    const first = Date.parse('0001-01-01T00:00:00.000Z')
+    const last = Date.parse('9999-12-31T23:59:59.999Z')
+    for (let i = 0; i < 5000; i++) {
+      const t = Math.floor(first + random() * (last - first))
+      assert.equal(canonicalMillis(new Date(t).toISOString()), t)
+    }
+  })
 
   test('a canonical input is kept as written; another form is formatted', () => {
     const canonical = '2026-01-02T03:04:05.678Z'

@@ -98,7 +98,12 @@ class TableBatch {
   readonly specs: (ColumnSpec | undefined)[] = [undefined]
   /** The row being planned: its values by slot (NULL where it has none), and the slots it has set. */
   readonly row: SlotValue[] = [undefined]
+  /**
+   * The first `setCount` are the slots set. A count, not the array's length: setting the length to 0
+   * gives the array's room back, and the next row would grow it again.
+   */
   readonly set: number[] = []
+  setCount = 0
   /** `first`: the rows so far, with where each ends and how many slots it has values or NULLs for. */
   readonly data = new CopyRowWriter()
   readonly ends: number[] = []
@@ -106,7 +111,10 @@ class TableBatch {
   /** `merge`: each id's values by slot, merged in order. */
   readonly merged: SlotValue[][] = []
   readonly ids: string[] = []
-  readonly seen = new Map<string, number>()
+  /** `merge`: each id's place in `merged`. */
+  readonly places = new Map<string, number>()
+  /** `first`: the ids written (one lookup a row: added, or already there when the size stays). */
+  readonly written = new Set<string>()
   /** Names the rows written value by value have used (`CopyPlanner.put`). */
   readonly names = new Map<string, NameState>()
   /** The names of the last row written value by value, in order, with their states. */
@@ -145,7 +153,7 @@ class TableBatch {
   /** A value of the row being planned (`SlotValue`), in its column's slot. */
   put(slot: number, value: string | number | boolean): void {
     this.row[slot] = value
-    this.set.push(slot)
+    this.set[this.setCount++] = slot
   }
 
   /** Adds the row being planned, with its (coerced) id. */
@@ -160,26 +168,27 @@ class TableBatch {
       else this.#keep(typeof id === 'string' ? id : String(id))
     }
     const { row, set } = this
-    for (let i = 0; i < set.length; i++) row[set[i]!] = undefined
-    set.length = 0
+    for (let i = 0; i < this.setCount; i++) row[set[i]!] = undefined
+    this.setCount = 0
   }
 
   #keep(key: string): void {
-    const seen = this.seen.get(key)
     if (this.mode === 'merge') {
-      if (seen === undefined) {
-        this.seen.set(key, this.merged.length)
+      const place = this.places.get(key)
+      if (place === undefined) {
+        this.places.set(key, this.merged.length)
         this.merged.push(this.row.slice())
         this.ids.push(key)
       } else {
         // A later non-null value replaces an earlier one (`dedupeRows`' merge).
-        const earlier = this.merged[seen]!
-        for (const s of this.set) earlier[s] = this.row[s]!
+        const earlier = this.merged[place]!
+        for (let i = 0; i < this.setCount; i++) earlier[this.set[i]!] = this.row[this.set[i]!]!
       }
       return
     }
-    if (seen !== undefined) return
-    this.seen.set(key, this.ids.length)
+    const { written } = this
+    const before = written.size
+    if (written.add(key).size === before) return
     this.ids.push(key)
     this.data.values(this.row, this.specs as ColumnSpec[])
     this.ends.push(this.data.length)
@@ -233,6 +242,18 @@ interface Waiting {
   readonly row: Row
 }
 
+/**
+ * A row's values as put (the first of each name), for a row that continues it: the first `length` of
+ * each array. With each value, the column type it fitted and the value stored, if it was kept whole.
+ */
+class CarriedValues {
+  length = 0
+  readonly names: string[] = []
+  readonly values: unknown[] = []
+  readonly types: (ColumnType | undefined)[] = []
+  readonly stored: SlotValue[] = []
+}
+
 /** A name as a table's rows have used it. */
 interface NameState {
   /** The row that last used the name (a row keeps the first value of a name). */
@@ -274,12 +295,12 @@ export class CopyPlanner implements RowSink {
   #rowAt = 0
   #kept = 0
   #id: unknown
-  /** Its values as put (the first of each name), for a row that continues it (when `#keepValues`). */
-  #names: string[] = []
-  #values: unknown[] = []
-  /** For each value: the column type it fitted, and the value stored, if it was kept whole. */
-  #types: (ColumnType | undefined)[] = []
-  #stored: SlotValue[] = []
+  /**
+   * Its values as put, for a row that continues it (when `#keepValues`); the row before's are in
+   * `#spare`. The two are swapped at each row, so that their arrays are reused, not made again.
+   */
+  #carried = new CarriedValues()
+  #spare = new CarriedValues()
   #fitType: ColumnType | undefined
   #fitValue: SlotValue
   #keepValues = true
@@ -330,17 +351,11 @@ export class CopyPlanner implements RowSink {
 
   row(table: string, continues = false, continued = true): void {
     this.#endRow()
-    const names = this.#names
-    const values = this.#values
-    const types = this.#types
-    const stored = this.#stored
+    const before = this.#carried
+    this.#carried = this.#spare
+    this.#carried.length = 0
+    this.#spare = before
     this.#keepValues = continued
-    if (continues || names.length > 0) {
-      this.#names = []
-      this.#values = []
-      this.#types = []
-      this.#stored = []
-    }
     this.#stamp++
     this.#pos = 0
     this.#off = this.#rules?.disabledTables.has(table) ?? false
@@ -359,7 +374,8 @@ export class CopyPlanner implements RowSink {
       this.#id = undefined
     }
     if (continues)
-      for (let i = 0; i < names.length; i++) this.#write(names[i]!, values[i], types[i], stored[i])
+      for (let i = 0; i < before.length; i++)
+        this.#write(before.names[i]!, before.values[i], before.types[i], before.stored[i])
   }
 
   put(name: string, value: unknown): void {
@@ -371,8 +387,9 @@ export class CopyPlanner implements RowSink {
    * continues (a `tracks` row's values in its event row): used as it is when the column has that type.
    */
   #write(name: string, value: unknown, knownType: ColumnType | undefined, knownValue: SlotValue): void {
-    const kind = typeof value
-    if (!(kind === 'string' || kind === 'boolean' || (kind === 'number' && Number.isFinite(value)))) return
+    // Each `typeof` compared where it is taken: V8 then tests the value's type in place, where a
+    // `typeof` kept in a variable is a call.
+    if (typeof value !== 'string' && typeof value !== 'boolean' && !Number.isFinite(value)) return
     this.#fitType = undefined
     this.#fitValue = undefined
     const object = this.#object
@@ -397,10 +414,12 @@ export class CopyPlanner implements RowSink {
       if (batch !== undefined && !state.off) this.#put(batch, name, state, value, knownType, knownValue)
     }
     if (this.#keepValues) {
-      this.#names.push(name)
-      this.#values.push(value)
-      this.#types.push(this.#fitType)
-      this.#stored.push(this.#fitValue)
+      const carried = this.#carried
+      const i = carried.length++
+      carried.names[i] = name
+      carried.values[i] = value
+      carried.types[i] = this.#fitType
+      carried.stored[i] = this.#fitValue
     }
   }
 
@@ -448,8 +467,10 @@ export class CopyPlanner implements RowSink {
   }
 
   #keep(batch: TableBatch, name: string, column: Column, stored: string | number | boolean): void {
-    batch.put(batch.slotOf(name, column), stored)
-    if (name === ID_COLUMN) this.#id = idOf(stored, column.type)
+    const slot = batch.slotOf(name, column)
+    batch.put(slot, stored)
+    // Slot 0 is `id`'s (a number compared, not the name).
+    if (slot === 0) this.#id = idOf(stored, column.type)
     this.#kept++
   }
 
@@ -546,8 +567,9 @@ export class CopyPlanner implements RowSink {
         if (coerced.value === null) continue
         stored = slotValue(coerced.value, type)
       }
-      batch.put(batch.slotOf(name, column), stored)
-      if (name === ID_COLUMN) id = idOf(stored, type)
+      const slot = batch.slotOf(name, column)
+      batch.put(slot, stored)
+      if (slot === 0) id = idOf(stored, type)
       kept++
     }
     if (kept === 0) return
