@@ -5,6 +5,7 @@
  */
 export {
   COLUMN_TYPES,
+  internedColumnType,
   MAX_VARCHAR_LENGTH,
   inferType,
   coerce,

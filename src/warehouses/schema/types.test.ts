@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { MAX_VARCHAR_LENGTH, coerce, inferType, type ColumnType, type CoerceOutcome } from './types.ts'
+import {
+  COLUMN_TYPES,
+  MAX_VARCHAR_LENGTH,
+  coerce,
+  inferType,
+  internedColumnType,
+  type ColumnType,
+  type CoerceOutcome,
+} from './types.ts'
 
 // Warehouse spec §2.5 (data types, inference): the type a first non-null value gives its column.
 const inferCases: [unknown, ColumnType | undefined][] = [
@@ -136,4 +144,13 @@ test('canonical timestamps load as they are; impossible dates are not canonical'
   ] as const) {
     assert.equal(coerce(value, 'timestamp').value, expected, value)
   }
+})
+
+test('a column type that came from another thread is given back as the literal', () => {
+  for (const type of COLUMN_TYPES) {
+    const posted = structuredClone({ type }).type
+    assert.equal(internedColumnType(posted), type)
+    assert.ok(COLUMN_TYPES.includes(internedColumnType(posted)))
+  }
+  assert.throws(() => internedColumnType('text' as ColumnType), /not a column type: text/)
 })

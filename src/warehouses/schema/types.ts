@@ -10,6 +10,18 @@ export const COLUMN_TYPES = ['timestamp', 'bigint', 'double', 'boolean', 'varcha
 
 export type ColumnType = (typeof COLUMN_TYPES)[number]
 
+/**
+ * `type` as the literal of this thread. A type that came from another thread (a schema posted to a
+ * build thread) is a string of its own: V8 compares two literals by address, but such a copy
+ * character by character, in a call (in a chunk's build, 5% of its instructions went to comparing the
+ * types of a posted schema).
+ */
+export function internedColumnType(type: ColumnType): ColumnType {
+  const interned = COLUMN_TYPES.find((t) => t === type)
+  if (interned === undefined) throw new TypeError(`not a column type: ${String(type)}`)
+  return interned
+}
+
 /** What a row holds for a column: nulls are left out of rows rather than stored. */
 export type WarehouseValue = string | number | boolean
 

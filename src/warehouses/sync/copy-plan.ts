@@ -25,6 +25,7 @@ import {
   columnTypeFor,
   fitsAsIs,
   inferType,
+  internedColumnType,
   MAX_COLUMNS_PER_TABLE,
   MAX_VARCHAR_LENGTH,
   UPSERT_TABLES,
@@ -96,8 +97,12 @@ class TableBatch {
   readonly columns: Map<string, Column>
   /** The batch's columns by slot; slot 0 is kept for `id`. */
   readonly specs: (ColumnSpec | undefined)[] = [undefined]
-  /** The row being planned: its values by slot (NULL where it has none), and the slots it has set. */
-  readonly row: SlotValue[] = [undefined]
+  /**
+   * The row being planned: its values by slot (NULL where it has none), and the slots it has set. A new
+   * array for each row: V8 records every store of a young value into an old object (a write barrier,
+   * about 60 instructions), and an array this young costs less to make than its stores did.
+   */
+  row: SlotValue[] = [undefined]
   /**
    * The first `setCount` are the slots set. A count, not the array's length: setting the length to 0
    * gives the array's room back, and the next row would grow it again.
@@ -138,7 +143,8 @@ class TableBatch {
     this.seenAt = at
     this.columns = new Map()
     if (existing !== undefined)
-      for (const name in existing) this.columns.set(name, { type: existing[name]!, slot: -1 })
+      for (const name in existing)
+        this.columns.set(name, { type: internedColumnType(existing[name]!), slot: -1 })
   }
 
   slotOf(name: string, column: Column): number {
@@ -167,8 +173,7 @@ class TableBatch {
         }
       else this.#keep(typeof id === 'string' ? id : String(id))
     }
-    const { row, set } = this
-    for (let i = 0; i < this.setCount; i++) row[set[i]!] = undefined
+    this.row = new Array<SlotValue>(this.specs.length)
     this.setCount = 0
   }
 
@@ -177,7 +182,7 @@ class TableBatch {
       const place = this.places.get(key)
       if (place === undefined) {
         this.places.set(key, this.merged.length)
-        this.merged.push(this.row.slice())
+        this.merged.push(this.row)
         this.ids.push(key)
       } else {
         // A later non-null value replaces an earlier one (`dedupeRows`' merge).
@@ -248,11 +253,22 @@ interface Waiting {
  */
 class CarriedValues {
   length = 0
-  readonly names: string[] = []
-  readonly values: unknown[] = []
-  readonly types: (ColumnType | undefined)[] = []
-  readonly stored: SlotValue[] = []
+  readonly names: string[]
+  readonly values: unknown[]
+  readonly types: (ColumnType | undefined)[]
+  readonly stored: SlotValue[]
+
+  /** Room for `size` values (they may go past it). */
+  constructor(size: number) {
+    this.names = new Array<string>(size)
+    this.values = new Array<unknown>(size)
+    this.types = new Array<ColumnType | undefined>(size)
+    this.stored = new Array<SlotValue>(size)
+  }
 }
+
+/** What a row that no row continues keeps: nothing (`#write` keeps values only when `#keepValues`). */
+const NOTHING_CARRIED = new CarriedValues(0)
 
 /** A name as a table's rows have used it. */
 interface NameState {
@@ -296,11 +312,10 @@ export class CopyPlanner implements RowSink {
   #kept = 0
   #id: unknown
   /**
-   * Its values as put, for a row that continues it (when `#keepValues`); the row before's are in
-   * `#spare`. The two are swapped at each row, so that their arrays are reused, not made again.
+   * Its values as put, for a row that continues it (when `#keepValues`). New arrays for each row, with
+   * room for as many values as the row before (young arrays: see `TableBatch.row`).
    */
-  #carried = new CarriedValues()
-  #spare = new CarriedValues()
+  #carried = new CarriedValues(0)
   #fitType: ColumnType | undefined
   #fitValue: SlotValue
   #keepValues = true
@@ -352,9 +367,7 @@ export class CopyPlanner implements RowSink {
   row(table: string, continues = false, continued = true): void {
     this.#endRow()
     const before = this.#carried
-    this.#carried = this.#spare
-    this.#carried.length = 0
-    this.#spare = before
+    this.#carried = continued ? new CarriedValues(before.length) : NOTHING_CARRIED
     this.#keepValues = continued
     this.#stamp++
     this.#pos = 0
