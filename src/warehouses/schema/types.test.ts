@@ -152,5 +152,5 @@ test('a column type that came from another thread is given back as the literal',
     assert.equal(internedColumnType(posted), type)
     assert.ok(COLUMN_TYPES.includes(internedColumnType(posted)))
   }
-  assert.throws(() => internedColumnType('text' as ColumnType), /not a column type: text/)
+  assert.equal(internedColumnType('text' as ColumnType), 'text')
 })

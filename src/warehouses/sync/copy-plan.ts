@@ -312,10 +312,11 @@ export class CopyPlanner implements RowSink {
   #kept = 0
   #id: unknown
   /**
-   * Its values as put, for a row that continues it (when `#keepValues`). New arrays for each row, with
-   * room for as many values as the row before (young arrays: see `TableBatch.row`).
+   * Its values as put, for a row that continues it (when `#keepValues`). New arrays for each row
+   * (young arrays: see `TableBatch.row`), with room for as many values as the most a row kept so far.
    */
   #carried = new CarriedValues(0)
+  #carriedRoom = 0
   #fitType: ColumnType | undefined
   #fitValue: SlotValue
   #keepValues = true
@@ -367,7 +368,8 @@ export class CopyPlanner implements RowSink {
   row(table: string, continues = false, continued = true): void {
     this.#endRow()
     const before = this.#carried
-    this.#carried = continued ? new CarriedValues(before.length) : NOTHING_CARRIED
+    if (before.length > this.#carriedRoom) this.#carriedRoom = before.length
+    this.#carried = continued ? new CarriedValues(this.#carriedRoom) : NOTHING_CARRIED
     this.#keepValues = continued
     this.#stamp++
     this.#pos = 0
