@@ -98,17 +98,11 @@ class TableBatch {
   /** The batch's columns by slot; slot 0 is kept for `id`. */
   readonly specs: (ColumnSpec | undefined)[] = [undefined]
   /**
-   * The row being planned: its values by slot (NULL where it has none), and the slots it has set. A new
-   * array for each row: V8 records every store of a young value into an old object (a write barrier,
-   * about 60 instructions), and an array this young costs less to make than its stores did.
+   * The row being planned: its values by slot (NULL, `undefined`, where it has none). A new array for
+   * each row: V8 records every store of a young value into an old object (a write barrier, about 60
+   * instructions), and an array this young costs less to make than its stores did.
    */
   row: SlotValue[] = [undefined]
-  /**
-   * The first `setCount` are the slots set. A count, not the array's length: setting the length to 0
-   * gives the array's room back, and the next row would grow it again.
-   */
-  readonly set: number[] = []
-  setCount = 0
   /** `first`: the rows so far, with where each ends and how many slots it has values or NULLs for. */
   readonly data = new CopyRowWriter()
   readonly ends: number[] = []
@@ -159,7 +153,6 @@ class TableBatch {
   /** A value of the row being planned (`SlotValue`), in its column's slot. */
   put(slot: number, value: string | number | boolean): void {
     this.row[slot] = value
-    this.set[this.setCount++] = slot
   }
 
   /** Adds the row being planned, with its (coerced) id. */
@@ -174,7 +167,6 @@ class TableBatch {
       else this.#keep(typeof id === 'string' ? id : String(id))
     }
     this.row = new Array<SlotValue>(this.specs.length)
-    this.setCount = 0
   }
 
   #keep(key: string): void {
@@ -187,7 +179,8 @@ class TableBatch {
       } else {
         // A later non-null value replaces an earlier one (`dedupeRows`' merge).
         const earlier = this.merged[place]!
-        for (let i = 0; i < this.setCount; i++) earlier[this.set[i]!] = this.row[this.set[i]!]!
+        const { row } = this
+        for (let slot = 0; slot < row.length; slot++) if (row[slot] !== undefined) earlier[slot] = row[slot]
       }
       return
     }
@@ -267,7 +260,7 @@ class CarriedValues {
   }
 }
 
-/** What a row that no row continues keeps: nothing (`#write` keeps values only when `#keepValues`). */
+/** What a row that no row continues keeps: nothing (`#write` keeps no values in it). */
 const NOTHING_CARRIED = new CarriedValues(0)
 
 /** A name as a table's rows have used it. */
@@ -312,14 +305,13 @@ export class CopyPlanner implements RowSink {
   #kept = 0
   #id: unknown
   /**
-   * Its values as put, for a row that continues it (when `#keepValues`). New arrays for each row
+   * Its values as put, for a row that continues it (`NOTHING_CARRIED` when none does). New arrays for each row
    * (young arrays: see `TableBatch.row`), with room for as many values as the most a row kept so far.
    */
   #carried = new CarriedValues(0)
   #carriedRoom = 0
   #fitType: ColumnType | undefined
   #fitValue: SlotValue
-  #keepValues = true
   /** How many values it has put: where it is in its table's `shapeNames`. */
   #pos = 0
   /** Names of rows of tables turned off (their first-value rule still holds). */
@@ -370,7 +362,6 @@ export class CopyPlanner implements RowSink {
     const before = this.#carried
     if (before.length > this.#carriedRoom) this.#carriedRoom = before.length
     this.#carried = continued ? new CarriedValues(this.#carriedRoom) : NOTHING_CARRIED
-    this.#keepValues = continued
     this.#stamp++
     this.#pos = 0
     this.#off = this.#rules?.disabledTables.has(table) ?? false
@@ -428,8 +419,8 @@ export class CopyPlanner implements RowSink {
       state.stamp = this.#stamp
       if (batch !== undefined && !state.off) this.#put(batch, name, state, value, knownType, knownValue)
     }
-    if (this.#keepValues) {
-      const carried = this.#carried
+    const carried = this.#carried
+    if (carried !== NOTHING_CARRIED) {
       const i = carried.length++
       carried.names[i] = name
       carried.values[i] = value
